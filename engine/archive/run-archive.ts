@@ -1,0 +1,148 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { MetricRow } from "../scheduler.ts";
+import { csvHeader, csvRows } from "./csv.ts";
+import { type Manifest, manifestSchema, type RunStatus } from "./manifest.ts";
+import { redact } from "./redact.ts";
+import { UsageError } from "../errors.ts";
+
+/** Names a file inside the archive after a host or a step without letting it escape the folder. */
+export function safeName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._@-]+/g, "_").replace(/^\.+/, "_");
+  return cleaned === "" ? "_" : cleaned;
+}
+
+/**
+ * One run's folder (DESIGN §4). The journal is written with one synchronous
+ * write per event, so a killed engine loses nothing it had journaled.
+ */
+export class RunArchive {
+  private readonly journalFd: number;
+  private readonly csvColumns = new Map<string, readonly string[]>();
+  private summaryFields: Record<string, unknown> = {};
+
+  private constructor(
+    readonly dir: string,
+    private manifest: Manifest,
+  ) {
+    for (const sub of ["hosts", "metrics", "steps"]) mkdirSync(join(dir, sub), { recursive: true });
+    this.journalFd = openSync(join(dir, "journal.jsonl"), "a");
+  }
+
+  static create(dir: string, manifest: Manifest): RunArchive {
+    mkdirSync(dir, { recursive: true });
+    const archive = new RunArchive(dir, manifest);
+    archive.writeManifest();
+    return archive;
+  }
+
+  /** Reopens an archive to continue it (resume): the journal is appended to. */
+  static reopen(dir: string): RunArchive {
+    const archive = new RunArchive(dir, readManifest(dir));
+    archive.summaryFields = readSummary(dir) ?? {};
+    return archive;
+  }
+
+  get id(): string {
+    return this.manifest.id;
+  }
+
+  journal(event: Readonly<Record<string, unknown>>): void {
+    const line = `${JSON.stringify(redact({ t: new Date().toISOString(), ...event }))}\n`;
+    writeSync(this.journalFd, line);
+  }
+
+  keepOutput(host: string, step: string, stdout: string, stderr: string): void {
+    const dir = join(this.dir, "hosts", safeName(host));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${safeName(step)}.out`), stdout);
+    writeFileSync(join(dir, `${safeName(step)}.err`), stderr);
+  }
+
+  /** Appends rows to `metrics/<table>.csv`; columns are fixed by the first rows written. */
+  appendMetrics(table: string, rows: readonly MetricRow[]): void {
+    if (rows.length === 0) return;
+    const file = join(this.dir, "metrics", `${safeName(table)}.csv`);
+    let columns = this.csvColumns.get(table);
+    if (!columns) {
+      columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+      this.csvColumns.set(table, columns);
+      if (!existsSync(file)) writeFileSync(file, csvHeader(columns));
+    }
+    writeFileSync(file, csvRows(columns, rows), { flag: "a" });
+  }
+
+  saveStepOutput(step: string, output: unknown): void {
+    writeFileSync(join(this.dir, "steps", `${safeName(step)}.json`), JSON.stringify(redact(output ?? null)));
+  }
+
+  mergeSummary(fields: Readonly<Record<string, unknown>>): void {
+    this.summaryFields = { ...this.summaryFields, ...fields };
+    this.writeAtomically("summary.json", `${JSON.stringify(redact(this.summaryFields), null, 2)}\n`);
+  }
+
+  summary(): Readonly<Record<string, unknown>> {
+    return this.summaryFields;
+  }
+
+  update(change: Partial<Manifest>): void {
+    this.manifest = { ...this.manifest, ...change };
+    this.writeManifest();
+  }
+
+  finish(status: RunStatus, error: string | null): void {
+    this.update({ status, error, end: new Date().toISOString() });
+    this.journal({ event: "run-end", status, error });
+    closeSync(this.journalFd);
+  }
+
+  private writeManifest(): void {
+    this.writeAtomically("manifest.json", `${JSON.stringify(redact(this.manifest), null, 2)}\n`);
+  }
+
+  /** Write-then-rename, so a reader (or a crash) never sees half a file. */
+  private writeAtomically(name: string, content: string): void {
+    const tmp = join(this.dir, `.${name}.tmp`);
+    writeFileSync(tmp, content);
+    renameSync(tmp, join(this.dir, name));
+  }
+}
+
+function readJson(file: string, what: string): unknown {
+  if (!existsSync(file)) throw new UsageError(`not a g5k-flow run archive: ${what} missing`);
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    throw new UsageError(`corrupt run archive: ${what} is not valid JSON`);
+  }
+}
+
+export function readManifest(dir: string): Manifest {
+  const parsed = manifestSchema.safeParse(readJson(join(dir, "manifest.json"), `${dir}/manifest.json`));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`corrupt run archive: manifest.json field '${issue?.path.join(".")}' ${issue?.message ?? "invalid"}`);
+  }
+  return parsed.data;
+}
+
+export function readSummary(dir: string): Record<string, unknown> | null {
+  const file = join(dir, "summary.json");
+  return existsSync(file) ? (readJson(file, `${dir}/summary.json`) as Record<string, unknown>) : null;
+}
+
+/** Journal events, skipping a last line cut short by a crash. */
+export function readJournal(dir: string): Record<string, unknown>[] {
+  const file = join(dir, "journal.jsonl");
+  if (!existsSync(file)) throw new UsageError(`not a g5k-flow run archive: ${dir}/journal.jsonl missing`);
+  const lines = readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "");
+  const events: Record<string, unknown>[] = [];
+  lines.forEach((line, i) => {
+    try {
+      events.push(JSON.parse(line));
+    } catch {
+      if (i !== lines.length - 1) throw new UsageError(`corrupt run archive: journal.jsonl line ${i + 1} is not JSON`);
+    }
+  });
+  return events;
+}

@@ -1,0 +1,91 @@
+/**
+ * What a scheduler sees of a datacenter and how it acts on it.
+ *
+ * The same scheduler code runs on the simulated testbed (driven by its
+ * discrete-event kernel) and on real ones (driven by wall-clock timers),
+ * as SimGrid keeps one algorithm for both. That is why the interface is
+ * callback-based actors rather than promises: a discrete-event kernel fires
+ * a callback per event deterministically and without microtask bookkeeping.
+ */
+
+/** Seconds on the testbed's clock (simulated or wall). */
+export type Seconds = number;
+
+export interface NodeState {
+  readonly name: string;
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly online: boolean;
+}
+
+export interface VmState {
+  readonly name: string;
+  readonly node: string;
+  readonly vcpus: number;
+  readonly memoryMiB: number;
+  /** Current CPU demand in cores (0..vcpus). */
+  readonly cpuDemand: number;
+  /** True while a live migration of this VM is in flight. */
+  readonly migrating: boolean;
+}
+
+/** A snapshot of placement and demand. Arrays are ordered by name for determinism. */
+export interface Observation {
+  readonly time: Seconds;
+  readonly nodes: readonly NodeState[];
+  readonly vms: readonly VmState[];
+}
+
+export interface MigrationResult {
+  readonly vm: string;
+  readonly from: string;
+  readonly to: string;
+  readonly start: Seconds;
+  readonly end: Seconds;
+  /** Time the VM was suspended (stage 3 of pre-copy). */
+  readonly downtime: Seconds;
+  /** Pre-copy rounds after the first full copy. */
+  readonly rounds: number;
+  readonly outcome: "ok" | "not-converged" | "failed" | "rejected";
+  readonly reason?: string;
+}
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** Scheduler-facing runtime of one datacenter. */
+export interface ClusterRuntime {
+  readonly clock: "simulated" | "wall";
+  now(): Seconds;
+  /** Runs `fire` after `delay` seconds of testbed time. */
+  setTimer(delay: Seconds, fire: () => void): TimerHandle;
+  /** Latest snapshot. On real testbeds a poller keeps it fresh (every second). */
+  observe(nodes?: readonly string[]): Observation;
+  /**
+   * Called whenever a node's summed CPU demand crosses its capacity, either
+   * way. Lets event-driven monitors skip polling; a real testbed calls it
+   * from its poller.
+   */
+  onLoadChange(listener: (node: string, overloaded: boolean) => void): void;
+  /** Starts a live migration; `done` fires once it ends, whatever the outcome. */
+  migrate(vm: string, to: string, done: (result: MigrationResult) => void): void;
+  /**
+   * Charges scheduler computation to the clock: on the simulated testbed the
+   * returned delay is how long the decision takes in simulated time
+   * (deterministic, from a work count); on real ones it is 0 (the work took
+   * real time already).
+   */
+  computeDelay(workUnits: number, measuredSeconds: Seconds): Seconds;
+  /** Message passing between node agents (DVMS): latency-delayed in simulation, TCP on real testbeds. */
+  readonly network: AgentNetwork;
+}
+
+export interface AgentNetwork {
+  /** Delivers `message` to `to`'s handler after the link latency; dropped if `to` is down. */
+  send(from: string, to: string, message: unknown): void;
+  /** Registers the handler of messages addressed to `node`. */
+  listen(node: string, handler: (from: string, message: unknown) => void): void;
+  /** One-way latency between two nodes, in seconds. */
+  latency(from: string, to: string): Seconds;
+}

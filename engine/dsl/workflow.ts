@@ -1,0 +1,62 @@
+import type { MigrationResult, Observation, Seconds } from "../cluster.ts";
+import type { Node, Vm } from "../hosts.ts";
+import type { MetricRow, SchedulerReport } from "../scheduler.ts";
+import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, TestbedMetrics } from "../testbed.ts";
+import type { ParamSpecs, ParamValues } from "./params.ts";
+
+/** Values a step may return: they are checkpointed to the archive as JSON. */
+export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json | undefined };
+
+export interface ScheduleOptions {
+  /** Testbed time to run the scheduler for. */
+  readonly for: Seconds;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a workflow's `run` receives. Every method is a named, journaled step;
+ * the testbed ones act on the testbed reserved in the current scope.
+ */
+export interface Context {
+  readonly seed: number;
+  /** Kind of the testbed the run targets ("sim", "local", "g5k", ...). */
+  readonly testbedKind: string;
+  /** Runs `fn` as a named step: timed, journaled, shown in progress, output checkpointed. */
+  step<T extends Json | void>(name: string, fn: (s: StepContext) => Promise<T>): Promise<T>;
+  /** Runs `fn` with step names prefixed by `name/` and its own testbed reservation, released at the end. */
+  scope<T>(name: string, fn: (x: Context) => Promise<T>): Promise<T>;
+  reserve(request: ReserveRequest): Promise<readonly Node[]>;
+  deploy(nodes: readonly Node[], options?: DeployOptions): Promise<readonly Node[]>;
+  bootVms(nodes: readonly Node[], options: BootVmsOptions): Promise<readonly Vm[]>;
+  stress(vms: readonly Vm[], profile: StressProfile): Promise<void>;
+  /** Runs the named scheduler plugin on the reserved cluster for a while. */
+  schedule(scheduler: string, options: ScheduleOptions): Promise<SchedulerReport>;
+  migrate(vm: string, to: string): Promise<MigrationResult>;
+  observe(): Promise<Observation>;
+  collect(): Promise<TestbedMetrics>;
+  release(): Promise<void>;
+  /** Appends rows to `metrics/<table>.csv`. */
+  metrics(table: string, rows: readonly MetricRow[]): void;
+  /** Merges fields into the run's `summary.json`. */
+  summary(fields: Readonly<Record<string, Json>>): void;
+  log(message: string): void;
+}
+
+export interface WorkflowDefinition<P extends ParamSpecs> {
+  readonly name: string;
+  readonly description?: string;
+  readonly params: P;
+  run(x: Context, params: ParamValues<P>): Promise<void>;
+}
+
+export interface Workflow<P extends ParamSpecs = ParamSpecs> extends WorkflowDefinition<P> {
+  readonly kind: "g5k-flow/workflow";
+}
+
+export function workflow<const P extends ParamSpecs>(definition: WorkflowDefinition<P>): Workflow<P> {
+  return { ...definition, kind: "g5k-flow/workflow" };
+}
+
+export function isWorkflow(value: unknown): value is Workflow {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "g5k-flow/workflow";
+}

@@ -1,0 +1,23 @@
+export interface StepCounters {
+  readonly done: number;
+  readonly total: number;
+  readonly failed?: number;
+  readonly running?: number;
+}
+
+export type StepStatus = "ok" | "failed" | "interrupted";
+
+/** How a run shows its steps to the person watching it. */
+export interface ProgressRenderer {
+  stepStarted(step: string): void;
+  stepProgress(step: string, counters: StepCounters): void;
+  stepLog(step: string, message: string): void;
+  stepEnded(step: string, status: StepStatus, seconds: number, error?: string): void;
+  close(): Promise<void>;
+}
+
+export function formatCounters(c: StepCounters): string {
+  const pct = c.total > 0 ? Math.floor((100 * c.done) / c.total) : 0;
+  const extra = [c.running ? `${c.running} running` : "", c.failed ? `${c.failed} failed` : ""].filter(Boolean);
+  return `${c.done}/${c.total} (${pct}%)${extra.length ? `, ${extra.join(", ")}` : ""}`;
+}

@@ -1,0 +1,29 @@
+import type { ClusterRuntime, MigrationResult, Seconds } from "./cluster.ts";
+
+/** One row of a metrics table; written as CSV under the run's `metrics/`. */
+export type MetricRow = Readonly<Record<string, string | number | boolean | null>>;
+
+export interface SchedulerReport {
+  readonly scheduler: string;
+  /** Time spent deciding (solver), in testbed seconds. */
+  readonly computeSeconds: Seconds;
+  /** Number of decisions taken (Entropy periods, DVMS ISPs). */
+  readonly decisions: number;
+  readonly migrations: readonly MigrationResult[];
+  /** Scheduler-specific tables, e.g. `isp` for DVMS: one row per ISP. */
+  readonly tables: Readonly<Record<string, readonly MetricRow[]>>;
+}
+
+/** A running scheduler bound to one cluster. */
+export interface Scheduler {
+  start(): void;
+  /** Stops deciding; in-flight migrations finish on their own. */
+  stop(): void;
+  report(): SchedulerReport;
+}
+
+export interface SchedulerPlugin<Options = Record<string, unknown>> {
+  readonly name: string;
+  readonly description: string;
+  create(cluster: ClusterRuntime, options?: Partial<Options>): Scheduler;
+}

@@ -1,0 +1,113 @@
+import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "./cluster.ts";
+import type { Node, Vm } from "./hosts.ts";
+import type { MetricRow } from "./scheduler.ts";
+
+/** What a step gives the testbed: logging, progress, cancellation, archive access. */
+export interface StepContext {
+  readonly step: string;
+  readonly signal: AbortSignal;
+  /** Run seed; testbeds derive every random stream from it. */
+  readonly seed: number;
+  log(message: string): void;
+  /** Progress counters of the step (rendered as one line, not one per host). */
+  progress(counters: { done: number; total: number; failed?: number; running?: number }): void;
+  /** Appends an event to the run's journal. */
+  journal(event: Readonly<Record<string, unknown>>): void;
+  /** Keeps a host's output in the archive as `hosts/<host>/<step>.{out,err}`. */
+  keepOutput(host: string, stdout: string, stderr: string): void;
+}
+
+export interface ReserveRequest {
+  readonly nodes: number;
+  /** Walltime in seconds (ignored by testbeds without reservations). */
+  readonly walltime?: Seconds;
+  /** Per-node capacity wanted by simulated testbeds; real ones report theirs. */
+  readonly cores?: number;
+  readonly memoryMiB?: number;
+  /** Testbed-specific selectors: sites, cluster, properties... */
+  readonly where?: Readonly<Record<string, string>>;
+}
+
+export interface DeployOptions {
+  readonly image?: string;
+}
+
+export type Placement =
+  | { readonly policy: "round-robin" }
+  | { readonly policy: "packed" }
+  | { readonly policy: "given"; readonly map: Readonly<Record<string, string>> };
+
+export interface BootVmsOptions {
+  readonly perNode: number;
+  readonly vcpus?: number;
+  readonly memoryMiB?: number;
+  readonly placement?: Placement;
+}
+
+export type StressProfile =
+  /** VMPlaceS injector: Poisson load changes, N(mean, std) rounded to 10 slots. */
+  | { readonly kind: "gaussian"; readonly mean: number; readonly std: number; readonly loadPeriod?: Seconds }
+  /** Every VM at a fixed CPU share (0..1), with a memory dirtying intensity. */
+  | { readonly kind: "constant"; readonly load: number; readonly dirtyIntensity?: number };
+
+/** Violation interval of one node: its VMs' demand exceeded its capacity from start to end. */
+export interface ViolationInterval {
+  readonly node: string;
+  readonly start: Seconds;
+  /** null while still overloaded when collected. */
+  readonly end: Seconds | null;
+}
+
+export interface TestbedMetrics {
+  readonly clock: "simulated" | "wall";
+  /** Testbed time covered, from the start of stress to collection. */
+  readonly duration: Seconds;
+  readonly violations: readonly ViolationInterval[];
+  readonly migrations: readonly MigrationResult[];
+  readonly tables: Readonly<Record<string, readonly MetricRow[]>>;
+  readonly counters: Readonly<Record<string, number>>;
+}
+
+/**
+ * One reservation on one testbed kind: the steps of DESIGN §5, in order.
+ * The engine makes one per `reserve` and releases all of them at the end of
+ * a run or on interrupt.
+ */
+export interface Testbed {
+  readonly kind: string;
+  readonly clock: "simulated" | "wall";
+  /** Shown in the manifest: what this testbed is (sizes, versions, options). No secrets. */
+  describe(): Readonly<Record<string, unknown>>;
+  reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]>;
+  deploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<readonly Node[]>;
+  bootVms(nodes: readonly Node[], options: BootVmsOptions, ctx: StepContext): Promise<readonly Vm[]>;
+  stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void>;
+  /** The scheduler-facing runtime of the reserved datacenter. */
+  cluster(): ClusterRuntime;
+  /** Lets testbed time pass (simulation runs; real testbeds wait). */
+  advance(duration: Seconds, ctx: StepContext): Promise<void>;
+  migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult>;
+  observe(): Promise<Observation>;
+  collect(ctx: StepContext): Promise<TestbedMetrics>;
+  /** Frees everything the testbed started. Idempotent; called on interrupt too. */
+  release(): Promise<void>;
+}
+
+export interface TestbedInit {
+  readonly seed: number;
+  /** Testbed options from `--testbed-opt k=v` or the config file. */
+  readonly options: Readonly<Record<string, string>>;
+  /** Directory of the run's archive, for testbeds that keep files. */
+  readonly archiveDir: string;
+  log(message: string): void;
+}
+
+export interface TestbedPlugin {
+  readonly name: string;
+  readonly description: string;
+  create(init: TestbedInit): Testbed;
+  /** `g5k-flow testbed setup NAME`: install packages, build images (idempotent). */
+  setup?(log: (message: string) => void): Promise<void>;
+  /** `g5k-flow testbed down NAME`: remove everything any run of this testbed left behind. */
+  teardown?(log: (message: string) => void): Promise<void>;
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { cli, TOY_WORKFLOW } from "./cli-helpers.ts";
+
+const results = (): string => mkdtempSync(join(tmpdir(), "g5k-cli-"));
+
+/** A bad-input answer: exit 2, exactly one line on stderr, no stack trace, nothing archived. */
+function expectUsageError(result: { exitCode?: number; stderr: string }, message: RegExp): void {
+  expect(result.exitCode).toBe(2);
+  const lines = result.stderr.trim().split("\n");
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe("g5k-flow CLI", () => {
+  it("prints help listing the commands", async () => {
+    const result = await cli(["--help"]);
+    expect(result.exitCode).toBe(0);
+    for (const command of ["run", "list", "show", "solve", "testbed"]) expect(result.stdout).toContain(command);
+  });
+
+  it("runs a workflow and prints only the summary JSON with --json", async () => {
+    const dir = results();
+    const result = await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "nodes=4", "--json", "--results", dir]);
+    expect(result.exitCode).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(printed.status).toBe("ok");
+    expect(printed.summary).toEqual({ vms: 8, sumOfSquares: 140 });
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it("exits 1 and archives the failure when the workflow throws", async () => {
+    const dir = results();
+    const result = await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "mode=throw", "--results", dir]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain("run failed: workflow asked to throw");
+    const [run] = readdirSync(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, run, "manifest.json"), "utf8"));
+    expect(manifest.status).toBe("failed");
+    expect(manifest.error).toBe("workflow asked to throw");
+  });
+
+  it.each([
+    ["an unknown workflow path", ["run", "workflows/nope.ts"], /workflow not found: workflows\/nope\.ts/],
+    ["a workflow with a syntax error", ["run", "test/engine/fixtures/syntax-error.ts"], /does not compile: .*syntax-error\.ts:7/],
+    ["an unknown param", ["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "colour=red"], /unknown param 'colour'/],
+    ["a param of the wrong type", ["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "nodes=many"], /param 'nodes'.*expected int/],
+    ["a param out of range", ["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "nodes=1000"], /param 'nodes'/],
+    ["a malformed --param", ["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "nodes"], /expected key=value, got 'nodes'/],
+    ["an unknown testbed", ["run", TOY_WORKFLOW, "--testbed", "moon"], /unknown testbed 'moon' \(known: .*toy/],
+    ["a bad seed", ["run", TOY_WORKFLOW, "--testbed", "toy", "--seed", "x1"], /--seed must be an integer/],
+    ["an unknown command", ["frobnicate"], /unknown command 'frobnicate'/],
+    ["a missing run directory", ["show", "/nonexistent/run"], /no such run directory/],
+  ])("answers %s with one line and exit code 2", async (_what, args, message) => {
+    const dir = results();
+    const result = await cli([...args, ...(args[0] === "run" ? ["--results", dir] : [])]);
+    expectUsageError(result, message);
+    expect(readdirSync(dir)).toHaveLength(0);
+  });
+
+  it("refuses a truncated archive with one line", async () => {
+    const dir = results();
+    await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--results", dir]);
+    const [run] = readdirSync(dir);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, run, "manifest.json"), '{"format": 1, "id": "x"');
+    expectUsageError(await cli(["show", join(dir, run)]), /corrupt run archive: .*manifest\.json is not valid JSON/);
+  });
+});
