@@ -31,6 +31,19 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command("rerun")
+    .description("rerun an archived run (same source, params, seed) and compare summaries")
+    .argument("<run-dir>", "run archive folder")
+    .option("--testbed <name>", "run on another testbed than the archived one")
+    .option("--testbed-opt <key=value>", "set a testbed option (repeatable)", collectPair)
+    .option("--json", "print only the comparison JSON on stdout")
+    .addOption(new Option("--results <dir>", "folder for the new archive (default: beside the original)"))
+    .action(async (dir: string, opts) => {
+      const { rerunCommand } = await import("./rerun-command.ts");
+      setExit(await rerunCommand(dir, opts));
+    });
+
+  program
     .command("list")
     .description("list archived runs")
     .addOption(results())

@@ -42,10 +42,34 @@ export interface Context {
   log(message: string): void;
 }
 
+/** One plot of `report.html`, drawn from a metrics table (`metrics/<table>.csv`). */
+export interface ChartSpec {
+  readonly title: string;
+  readonly table: string;
+  readonly kind: "line" | "bar" | "scatter" | "boxplot" | "histogram";
+  /** Column for the x axis (for histogram and boxplot: the value column is `y`). */
+  readonly x: string;
+  readonly y: string;
+  /** Column whose values split the rows into series (e.g. "scheduler"). */
+  readonly series?: string;
+  /** Keep only rows whose columns equal these values. */
+  readonly where?: Readonly<Record<string, string | number>>;
+  readonly xLabel?: string;
+  readonly yLabel?: string;
+  readonly logY?: boolean;
+}
+
+export interface ReportSpec {
+  readonly title?: string;
+  readonly charts: readonly ChartSpec[];
+}
+
 export interface WorkflowDefinition<P extends ParamSpecs> {
   readonly name: string;
   readonly description?: string;
   readonly params: P;
+  /** Plots of the run's `report.html`, written at the end of every run. */
+  readonly report?: ReportSpec;
   run(x: Context, params: ParamValues<P>): Promise<void>;
 }
 

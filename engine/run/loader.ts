@@ -26,6 +26,9 @@ export async function loadWorkflow(path: string): Promise<LoadedWorkflow> {
   try {
     module = await import(pathToFileURL(absolute).href);
   } catch (error) {
+    if (/require\(\) ES Module/.test(String(error))) {
+      throw new UsageError(`workflow ${path} is compiled as CommonJS (no package.json with "type": "module" above it): rename it to .mts`);
+    }
     if (error instanceof SyntaxError || /Transform failed|ERROR:|Expected|Unexpected/.test(String(error))) {
       throw new UsageError(`workflow ${path} does not compile: ${compileErrorLine(error)}`);
     }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunArchive } from "../archive/run-archive.ts";
 import type { RunStatus } from "../archive/manifest.ts";
@@ -59,7 +59,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
   const archive = RunArchive.create(dir, {
     format: 1,
     id,
-    workflow: { name: loaded.workflow.name, path: options.workflowPath, source: "workflow.ts", sourceSha256 },
+    workflow: { name: loaded.workflow.name, path: options.workflowPath, source: "workflow.mts", sourceSha256 },
     params: params as Record<string, unknown>,
     seed: options.seed,
     testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: [] },
@@ -70,7 +70,9 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
     status: "running",
     error: null,
   });
-  copyFileSync(loaded.path, join(dir, "workflow.ts"));
+  // .mts: the copy stays an ES module wherever the archive is moved
+  copyFileSync(loaded.path, join(dir, "workflow.mts"));
+  writeFileSync(join(dir, "report.json"), `${JSON.stringify(loaded.workflow.report ?? { charts: [] }, null, 2)}\n`);
   archive.journal({ event: "run-start", workflow: loaded.workflow.name, params, seed: options.seed, testbed: plugin.name });
 
   const controller = new AbortController();

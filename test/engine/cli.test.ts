@@ -70,3 +70,36 @@ describe("g5k-flow CLI", () => {
     expectUsageError(await cli(["show", join(dir, run)]), /corrupt run archive: .*manifest\.json is not valid JSON/);
   });
 });
+
+describe("g5k-flow rerun", () => {
+  it("reruns an archived run and says the summaries are identical", async () => {
+    const dir = results();
+    await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "nodes=5", "--results", dir]);
+    const [run] = readdirSync(dir);
+    const result = await cli(["rerun", join(dir, run), "--json"]);
+    expect(result.exitCode).toBe(0);
+    const printed = JSON.parse(result.stdout);
+    expect(printed).toMatchObject({ identical: true, differences: [] });
+    expect(readdirSync(dir)).toHaveLength(2);
+  });
+
+  it("lists the differences and exits 1 when the summary changed", async () => {
+    const dir = results();
+    await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--results", dir]);
+    const [run] = readdirSync(dir);
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dir, run, "summary.json"), JSON.stringify({ vms: 6, sumOfSquares: 54 }));
+    const result = await cli(["rerun", join(dir, run)]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain("sumOfSquares: 54 -> 55");
+  });
+
+  it("refuses an archive whose source does not match its hash", async () => {
+    const dir = results();
+    await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--results", dir]);
+    const [run] = readdirSync(dir);
+    const { appendFileSync } = await import("node:fs");
+    appendFileSync(join(dir, run, "workflow.mts"), "\n// edited\n");
+    expectUsageError(await cli(["rerun", join(dir, run)]), /does not match the manifest's hash/);
+  });
+});
