@@ -60,6 +60,8 @@ export interface ViolationInterval {
 
 export interface TestbedMetrics {
   readonly clock: "simulated" | "wall";
+  /** Testbed time at which observation started (the start of stress). */
+  readonly start: Seconds;
   /** Testbed time covered, from the start of stress to collection. */
   readonly duration: Seconds;
   readonly violations: readonly ViolationInterval[];
@@ -106,6 +108,8 @@ export interface TestbedPlugin {
   readonly name: string;
   readonly description: string;
   create(init: TestbedInit): Testbed;
+  /** Checks `--testbed-opt` values before a run starts, so bad ones are answered with exit code 2. */
+  validateOptions?(options: Readonly<Record<string, string>>): void;
   /** `g5k-flow testbed setup NAME`: install packages, build images (idempotent). */
   setup?(log: (message: string) => void): Promise<void>;
   /** `g5k-flow testbed down NAME`: remove everything any run of this testbed left behind. */

@@ -72,8 +72,9 @@ export class RunArchive {
     writeFileSync(file, csvRows(columns, rows), { flag: "a" });
   }
 
-  saveStepOutput(step: string, output: unknown): void {
-    writeFileSync(join(this.dir, "steps", `${safeName(step)}.json`), JSON.stringify(redact(output ?? null)));
+  /** Writes a checkpoint (`steps/...json`, see run/checkpoints.ts), atomically. */
+  saveCheckpoint(relativeFile: string, output: unknown): void {
+    this.writeAtomically(relativeFile, JSON.stringify(redact(output ?? null)));
   }
 
   mergeSummary(fields: Readonly<Record<string, unknown>>): void {
@@ -102,7 +103,7 @@ export class RunArchive {
 
   /** Write-then-rename, so a reader (or a crash) never sees half a file. */
   private writeAtomically(name: string, content: string): void {
-    const tmp = join(this.dir, `.${name}.tmp`);
+    const tmp = join(this.dir, `${name}.tmp`);
     writeFileSync(tmp, content);
     renameSync(tmp, join(this.dir, name));
   }

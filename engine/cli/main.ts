@@ -63,6 +63,15 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command("report")
+    .description("write a run's self-contained report.html (charts, params, summary) and print its path")
+    .argument("<run-dir>", "run archive folder")
+    .action(async (dir: string) => {
+      const { reportCommand } = await import("./report-command.ts");
+      setExit(await reportCommand(dir));
+    });
+
+  program
     .command("solve")
     .description("solve a BtrPlace placement instance with the Entropy solver")
     .argument("<instance>", "instance file (.json or .json.gz)")

@@ -1,11 +1,9 @@
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { compareSummaries } from "../archive/compare.ts";
-import { REDACTED } from "../archive/redact.ts";
 import { readManifest, readSummary } from "../archive/run-archive.ts";
 import { UsageError } from "../errors.ts";
-import { runWorkflow } from "../run/runner.ts";
+import { archivedOptions, archivedSource, runWorkflow } from "../run/runner.ts";
 import { progressFor } from "./progress-for.ts";
 
 export interface RerunOptions {
@@ -22,22 +20,16 @@ export interface RerunOptions {
 export async function rerunCommand(dir: string, options: RerunOptions): Promise<number> {
   if (!existsSync(dir)) throw new UsageError(`no such run directory: ${dir}`);
   const manifest = readManifest(dir);
-  const source = join(dir, manifest.workflow.source);
-  if (!existsSync(source)) throw new UsageError(`corrupt run archive: ${manifest.workflow.source} missing`);
-  if (createHash("sha256").update(readFileSync(source)).digest("hex") !== manifest.workflow.sourceSha256) {
-    throw new UsageError(`corrupt run archive: ${manifest.workflow.source} does not match the manifest's hash`);
-  }
+  const source = archivedSource(dir, manifest.workflow.source, manifest.workflow.sourceSha256);
   const original = readSummary(dir);
   if (!original) throw new UsageError(`run ${manifest.id} has no summary.json to compare with (status ${manifest.status})`);
-  // Redacted secrets are not in the archive: the user gives them again with --testbed-opt.
-  const kept = Object.fromEntries(Object.entries(manifest.testbed.options).filter(([, v]) => v !== REDACTED));
   const json = options.json ?? false;
   const outcome = await runWorkflow({
     workflowPath: source,
     params: manifest.params,
     seed: manifest.seed,
     testbed: options.testbed ?? manifest.testbed.kind,
-    testbedOptions: { ...kept, ...options.testbedOpt },
+    testbedOptions: { ...archivedOptions(manifest.testbed.options), ...options.testbedOpt },
     resultsDir: options.results ?? dirname(dir),
     progress: progressFor(json),
     notify: (message) => process.stderr.write(`${message}\n`),

@@ -3,6 +3,7 @@ import type { Node, Vm } from "../hosts.ts";
 import type { MetricRow, SchedulerReport } from "../scheduler.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, TestbedMetrics } from "../testbed.ts";
 import type { ParamSpecs, ParamValues } from "./params.ts";
+import type { Point, Space } from "./space.ts";
 
 /** Values a step may return: they are checkpointed to the archive as JSON. */
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json | undefined };
@@ -23,8 +24,18 @@ export interface Context {
   readonly testbedKind: string;
   /** Runs `fn` as a named step: timed, journaled, shown in progress, output checkpointed. */
   step<T extends Json | void>(name: string, fn: (s: StepContext) => Promise<T>): Promise<T>;
-  /** Runs `fn` with step names prefixed by `name/` and its own testbed reservation, released at the end. */
-  scope<T>(name: string, fn: (x: Context) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with step names prefixed by `name/` and its own testbed
+   * reservation, released at the end. Its metrics are written when it
+   * completes and its result is checkpointed: a resumed run skips it.
+   */
+  scope<T extends Json | void>(name: string, fn: (x: Context) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once per point of `space`, each point a scope, with persisted
+   * states (todo / in progress / done / skipped / failed): a resumed run, or
+   * a second process sharing the sweep, runs only the points not done.
+   */
+  sweep<P extends Point, T extends Json | void>(name: string, space: Space<P>, fn: (point: P, x: Context) => Promise<T>): Promise<SweepResult<P, T>[]>;
   reserve(request: ReserveRequest): Promise<readonly Node[]>;
   deploy(nodes: readonly Node[], options?: DeployOptions): Promise<readonly Node[]>;
   bootVms(nodes: readonly Node[], options: BootVmsOptions): Promise<readonly Vm[]>;
@@ -63,6 +74,10 @@ export interface ReportSpec {
   readonly title?: string;
   readonly charts: readonly ChartSpec[];
 }
+
+export type SweepResult<P extends Point, T> =
+  | { readonly point: P; readonly status: "done"; readonly output: T }
+  | { readonly point: P; readonly status: "failed"; readonly error: string };
 
 export interface WorkflowDefinition<P extends ParamSpecs> {
   readonly name: string;

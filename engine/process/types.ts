@@ -33,6 +33,8 @@ export interface HostResult {
   readonly start: number;
   readonly end: number;
   readonly error?: string;
+  /** Set when the host's relay was lost and the host was re-run from higher up the tree: the lost relay's name. */
+  readonly reparented?: string;
 }
 
 export interface ActionReport {

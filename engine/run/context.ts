@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { MigrationResult, Observation } from "../cluster.ts";
-import type { Json, Context, ScheduleOptions } from "../dsl/workflow.ts";
+import { pointKey, type Point, type Space } from "../dsl/space.ts";
+import type { Context, Json, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
 import type { Node, Vm } from "../hosts.ts";
 import { schedulers } from "../registry.ts";
 import type { MetricRow, SchedulerReport } from "../scheduler.ts";
@@ -7,6 +9,8 @@ import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Stress
 import { InterruptedError } from "../errors.ts";
 import type { RunArchive } from "../archive/run-archive.ts";
 import type { ProgressRenderer } from "../progress/types.ts";
+import { checkpointFile } from "./checkpoints.ts";
+import type { SweepState } from "./sweep-state.ts";
 
 /** What every scope of one run shares. */
 export interface RunServices {
@@ -15,17 +19,29 @@ export interface RunServices {
   readonly archive: RunArchive;
   readonly progress: ProgressRenderer;
   readonly signal: AbortSignal;
+  /** Checkpoints completed by an earlier attempt (resume), keyed `step:<name>` / `scope:<name>`. */
+  readonly previous: ReadonlyMap<string, unknown>;
   /** Creates a testbed instance; the run releases every instance it made. */
   newTestbed(): Testbed;
   /** Node names reserved during the run (for the manifest). */
   noteHosts(names: readonly string[]): void;
+  /** A failure that does not stop the workflow (a sweep point) but fails the run. */
+  noteFailure(message: string): void;
+  sweepState(name: string): SweepState;
 }
 
-/** Compact, JSON-safe record of a step's output for the journal and checkpoint. */
-type Checkpoint<T> = (output: T) => unknown;
+/** How a step's output is recorded: in full (reused on resume) or summarized (testbed steps rerun on resume). */
+interface Recording<T> {
+  readonly checkpoint: boolean;
+  record(output: T): unknown;
+}
 
-const keep = <T>(output: T): unknown => output;
-const names = (hosts: readonly { name: string }[]): unknown => ({ count: hosts.length, names: hosts.map((h) => h.name) });
+const inFull: Recording<unknown> = { checkpoint: true, record: (output) => output };
+const keep: Recording<unknown> = { checkpoint: false, record: (output) => output };
+const summarized = <T>(record: (output: T) => unknown): Recording<T> => ({ checkpoint: false, record });
+const hostNames = summarized((hosts: readonly Node[]) => ({ count: hosts.length, names: hosts.map((h) => h.name) }));
+
+type MetricsSink = (table: string, rows: readonly MetricRow[]) => void;
 
 export class RunContext implements Context {
   private testbed: Testbed | null = null;
@@ -34,6 +50,7 @@ export class RunContext implements Context {
   constructor(
     private readonly run: RunServices,
     private readonly prefix: string,
+    private readonly sink: MetricsSink,
   ) {}
 
   get seed(): number {
@@ -45,15 +62,73 @@ export class RunContext implements Context {
   }
 
   step<T extends Json | void>(name: string, fn: (s: StepContext) => Promise<T>): Promise<T> {
-    return this.runStep(name, fn, keep);
+    return this.runStep(name, fn, inFull as Recording<T>);
   }
 
-  async scope<T>(name: string, fn: (x: Context) => Promise<T>): Promise<T> {
-    const child = new RunContext(this.run, `${this.prefix}${name}/`);
+  async scope<T extends Json | void>(name: string, fn: (x: Context) => Promise<T>): Promise<T> {
+    const scope = this.uniqueName(name);
+    const { archive, previous } = this.run;
+    if (previous.has(`scope:${scope}`)) {
+      archive.journal({ event: "scope-skipped", scope, reason: "completed by an earlier attempt" });
+      return previous.get(`scope:${scope}`) as T;
+    }
+    this.throwIfAborted();
+    const buffered: [string, readonly MetricRow[]][] = [];
+    const child = new RunContext(this.run, `${scope}/`, (table, rows) => buffered.push([table, rows]));
+    archive.journal({ event: "scope-start", scope });
     try {
-      return await fn(child);
-    } finally {
+      const output = await fn(child);
       await child.release();
+      // a scope's metrics land together with its checkpoint, so a resumed run never writes them twice
+      for (const [table, rows] of buffered) this.sink(table, rows);
+      archive.saveCheckpoint(checkpointFile("scope", scope), output);
+      archive.journal({ event: "scope-end", scope, status: "ok", checkpoint: true });
+      return output;
+    } catch (error) {
+      await child.release();
+      archive.journal({ event: "scope-end", scope, status: this.run.signal.aborted ? "interrupted" : "failed", error: message(error) });
+      throw error;
+    }
+  }
+
+  async sweep<P extends Point, T extends Json | void>(name: string, space: Space<P>, fn: (point: P, x: Context) => Promise<T>): Promise<SweepResult<P, T>[]> {
+    const sweep = `${this.prefix}${name}`;
+    const state = this.run.sweepState(sweep);
+    const keyed = space.points.map((point) => ({ point, key: pointKey(point) }));
+    state.declare(keyed.map((p) => p.key), space.skipped.map(pointKey));
+    const { archive } = this.run;
+    for (const { point, key } of keyed) {
+      // points another live process holds are left to it; a dead holder's claim is taken over
+      while (state.state(key) !== "done" && state.state(key) !== "failed") {
+        if (state.claim(key)) {
+          await this.runPoint(sweep, state, point, key, fn);
+          break;
+        }
+        this.throwIfAborted();
+        await sleep(200, undefined, { signal: this.run.signal }).catch(() => this.throwIfAborted());
+      }
+    }
+    const results = keyed.map(({ point, key }): SweepResult<P, T> => {
+      const error = state.failure(key);
+      return error === null ? { point, status: "done", output: state.output(key) as T } : { point, status: "failed", error };
+    });
+    const failed = results.filter((r) => r.status === "failed").length;
+    archive.journal({ event: "sweep-end", sweep, ...state.counts() });
+    if (failed > 0) this.run.noteFailure(`${failed} of ${keyed.length} points of sweep '${sweep}' failed`);
+    return results;
+  }
+
+  private async runPoint<P extends Point, T extends Json | void>(sweep: string, state: SweepState, point: P, key: string, fn: (point: P, x: Context) => Promise<T>): Promise<void> {
+    const { archive } = this.run;
+    archive.journal({ event: "point-start", sweep, point: key });
+    try {
+      const output = await this.scope(`${sweep.slice(this.prefix.length)}[${key}]`, (x) => fn(point, x));
+      state.done(key, output);
+      archive.journal({ event: "point-end", sweep, point: key, status: "done" });
+    } catch (error) {
+      if (this.run.signal.aborted) throw error; // the claim dies with this process: the point stays to do
+      state.fail(key, message(error));
+      archive.journal({ event: "point-end", sweep, point: key, status: "failed", error: message(error) });
     }
   }
 
@@ -67,20 +142,20 @@ export class RunContext implements Context {
         this.run.noteHosts(nodes.map((n) => n.name));
         return nodes;
       },
-      names,
+      hostNames,
     );
   }
 
   deploy(nodes: readonly Node[], options: DeployOptions = {}): Promise<readonly Node[]> {
-    return this.runStep("deploy", (s) => this.reserved().deploy(nodes, options, s), names);
+    return this.runStep("deploy", (s) => this.reserved().deploy(nodes, options, s), hostNames);
   }
 
   bootVms(nodes: readonly Node[], options: BootVmsOptions): Promise<readonly Vm[]> {
-    return this.runStep("bootVms", (s) => this.reserved().bootVms(nodes, options, s), (vms) => ({ count: vms.length }));
+    return this.runStep("bootVms", (s) => this.reserved().bootVms(nodes, options, s), summarized((vms: readonly Vm[]) => ({ count: vms.length })));
   }
 
   stress(vms: readonly Vm[], profile: StressProfile): Promise<void> {
-    return this.runStep("stress", (s) => this.reserved().stress(vms, profile, s), () => ({ vms: vms.length, profile }));
+    return this.runStep("stress", (s) => this.reserved().stress(vms, profile, s), summarized(() => ({ vms: vms.length, profile })));
   }
 
   schedule(scheduler: string, options: ScheduleOptions): Promise<SchedulerReport> {
@@ -98,20 +173,24 @@ export class RunContext implements Context {
         }
         return running.report();
       },
-      (r) => ({ scheduler: r.scheduler, decisions: r.decisions, computeSeconds: r.computeSeconds, migrations: r.migrations.length }),
+      summarized((r: SchedulerReport) => ({ scheduler: r.scheduler, decisions: r.decisions, computeSeconds: r.computeSeconds, migrations: r.migrations.length })),
     );
   }
 
   migrate(vm: string, to: string): Promise<MigrationResult> {
-    return this.runStep("migrate", (s) => this.reserved().migrate(vm, to, s), keep);
+    return this.runStep("migrate", (s) => this.reserved().migrate(vm, to, s), keep as Recording<MigrationResult>);
   }
 
   observe(): Promise<Observation> {
-    return this.runStep("observe", () => this.reserved().observe(), (o) => ({ time: o.time, nodes: o.nodes.length, vms: o.vms.length }));
+    return this.runStep("observe", () => this.reserved().observe(), summarized((o: Observation) => ({ time: o.time, nodes: o.nodes.length, vms: o.vms.length })));
   }
 
   collect(): Promise<TestbedMetrics> {
-    return this.runStep("collect", (s) => this.reserved().collect(s), (m) => ({ duration: m.duration, violations: m.violations.length, migrations: m.migrations.length, counters: m.counters }));
+    return this.runStep(
+      "collect",
+      (s) => this.reserved().collect(s),
+      summarized((m: TestbedMetrics) => ({ duration: m.duration, violations: m.violations.length, migrations: m.migrations.length, counters: m.counters })),
+    );
   }
 
   async release(): Promise<void> {
@@ -121,16 +200,17 @@ export class RunContext implements Context {
   }
 
   metrics(table: string, rows: readonly MetricRow[]): void {
-    this.run.archive.appendMetrics(table, rows);
+    this.sink(table, rows);
   }
 
   summary(fields: Readonly<Record<string, Json>>): void {
     this.run.archive.mergeSummary(fields);
   }
 
-  log(message: string): void {
-    this.run.archive.journal({ event: "log", scope: this.prefix, message });
-    this.run.progress.stepLog(this.prefix || "run", message);
+  log(text: string): void {
+    const where = this.prefix.replace(/\/$/, "") || "run";
+    this.run.archive.journal({ event: "log", scope: this.prefix, message: text });
+    this.run.progress.stepLog(where, text);
   }
 
   private reserved(): Testbed {
@@ -138,17 +218,26 @@ export class RunContext implements Context {
     return this.testbed;
   }
 
-  /** Unique step name within the scope: a repeated name gets `#2`, `#3`... */
-  private stepName(name: string): string {
+  private throwIfAborted(): void {
+    const { signal } = this.run;
+    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError("signal");
+  }
+
+  /** Unique name within the scope: a repeated name gets `#2`, `#3`... (the same on every attempt). */
+  private uniqueName(name: string): string {
     const n = (this.stepCounts.get(name) ?? 0) + 1;
     this.stepCounts.set(name, n);
     return `${this.prefix}${name}${n > 1 ? `#${n}` : ""}`;
   }
 
-  private async runStep<T>(name: string, fn: (s: StepContext) => Promise<T>, checkpoint: Checkpoint<T>): Promise<T> {
-    const { archive, progress, signal } = this.run;
-    if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError("signal");
-    const step = this.stepName(name);
+  private async runStep<T>(name: string, fn: (s: StepContext) => Promise<T>, recording: Recording<T>): Promise<T> {
+    const { archive, progress, signal, previous } = this.run;
+    this.throwIfAborted();
+    const step = this.uniqueName(name);
+    if (recording.checkpoint && previous.has(`step:${step}`)) {
+      archive.journal({ event: "step-skipped", step, reason: "completed by an earlier attempt" });
+      return previous.get(`step:${step}`) as T;
+    }
     const started = performance.now();
     archive.journal({ event: "step-start", step });
     progress.stepStarted(step);
@@ -156,9 +245,9 @@ export class RunContext implements Context {
       step,
       signal,
       seed: this.run.seed,
-      log: (message) => {
-        archive.journal({ event: "log", step, message });
-        progress.stepLog(step, message);
+      log: (text) => {
+        archive.journal({ event: "log", step, message: text });
+        progress.stepLog(step, text);
       },
       progress: (counters) => progress.stepProgress(step, counters),
       journal: (event) => archive.journal({ ...event, step }),
@@ -167,21 +256,22 @@ export class RunContext implements Context {
     try {
       const output = await fn(ctx);
       const seconds = (performance.now() - started) / 1000;
-      const record = checkpoint(output);
-      archive.saveStepOutput(step, record);
-      archive.journal({ event: "step-end", step, status: "ok", seconds, output: summarize(record) });
+      const record = recording.record(output);
+      archive.saveCheckpoint(checkpointFile("step", step), record);
+      archive.journal({ event: "step-end", step, status: "ok", seconds, checkpoint: recording.checkpoint, output: summarize(record) });
       progress.stepEnded(step, "ok", seconds);
       return output;
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
       const status = signal.aborted ? "interrupted" : "failed";
-      const message = error instanceof Error ? error.message : String(error);
-      archive.journal({ event: "step-end", step, status, seconds, error: message });
-      progress.stepEnded(step, status, seconds, message);
+      archive.journal({ event: "step-end", step, status, seconds, error: message(error) });
+      progress.stepEnded(step, status, seconds, message(error));
       throw error;
     }
   }
 }
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Keeps journal lines short: big outputs are in `steps/<step>.json`. */
 function summarize(record: unknown): unknown {

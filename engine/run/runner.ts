@@ -1,19 +1,30 @@
 import { createHash } from "node:crypto";
-import { copyFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RunArchive } from "../archive/run-archive.ts";
+import { REDACTED } from "../archive/redact.ts";
+import { readManifest, RunArchive } from "../archive/run-archive.ts";
 import type { RunStatus } from "../archive/manifest.ts";
-import { resolveParams } from "../dsl/params.ts";
+import { resolveParams, type ParamSpecs } from "../dsl/params.ts";
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { ProgressRenderer } from "../progress/types.ts";
 import { testbeds } from "../registry.ts";
-import type { Testbed } from "../testbed.ts";
+import type { Testbed, TestbedPlugin } from "../testbed.ts";
+import type { Workflow } from "../dsl/workflow.ts";
+import { completedCheckpoints } from "./checkpoints.ts";
 import { RunContext } from "./context.ts";
+import { engineInfo } from "./engine-info.ts";
 import { loadWorkflow } from "./loader.ts";
 import { onInterrupt } from "./signals.ts";
-import { engineInfo } from "./engine-info.ts";
+import { SweepState } from "./sweep-state.ts";
+import { safeName } from "../archive/run-archive.ts";
 
-export interface RunOptions {
+interface Presentation {
+  readonly progress: ProgressRenderer;
+  /** Where engine notices go (interrupt messages). */
+  readonly notify?: (message: string) => void;
+}
+
+export interface RunOptions extends Presentation {
   readonly workflowPath: string;
   /** Param values as given (CLI strings or archived values). */
   readonly params: Readonly<Record<string, unknown>>;
@@ -22,9 +33,11 @@ export interface RunOptions {
   readonly seed: number;
   /** Folder holding run archives. */
   readonly resultsDir: string;
-  readonly progress: ProgressRenderer;
-  /** Where engine notices go (interrupt messages). */
-  readonly notify?: (message: string) => void;
+}
+
+export interface ResumeOptions extends Presentation {
+  /** Options for the testbed (secrets were not archived: give them again). */
+  readonly testbedOptions?: Readonly<Record<string, string>>;
 }
 
 export interface RunOutcome {
@@ -51,6 +64,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
   if (!Number.isSafeInteger(options.seed)) throw new UsageError(`seed must be an integer, got ${options.seed}`);
   const plugin = await testbeds.resolve(options.testbed);
   const testbedOptions = options.testbedOptions ?? {};
+  plugin.validateOptions?.(testbedOptions);
 
   const start = new Date();
   const sourceSha256 = sha256(loaded.source);
@@ -74,35 +88,75 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
   copyFileSync(loaded.path, join(dir, "workflow.mts"));
   writeFileSync(join(dir, "report.json"), `${JSON.stringify(loaded.workflow.report ?? { charts: [] }, null, 2)}\n`);
   archive.journal({ event: "run-start", workflow: loaded.workflow.name, params, seed: options.seed, testbed: plugin.name });
+  return execute({ ...options, archive, workflow: loaded.workflow, params, seed: options.seed, plugin, testbedOptions, previous: new Map() });
+}
 
+/**
+ * Continues a failed or interrupted run in its own folder: steps and scopes
+ * it completed are skipped (their archived outputs reused), sweeps run only
+ * the points not done, the journal goes on.
+ */
+export async function resumeRun(dir: string, options: ResumeOptions): Promise<RunOutcome> {
+  if (!existsSync(dir)) throw new UsageError(`no such run directory: ${dir}`);
+  const manifest = readManifest(dir);
+  if (manifest.status === "ok") throw new UsageError(`run ${manifest.id} completed: nothing to resume (use rerun to reproduce it)`);
+  const source = archivedSource(dir, manifest.workflow.source, manifest.workflow.sourceSha256);
+  const loaded = await loadWorkflow(source);
+  const params = resolveParams(loaded.workflow.params, manifest.params);
+  const plugin = await testbeds.resolve(manifest.testbed.kind);
+  const testbedOptions = { ...archivedOptions(manifest.testbed.options), ...options.testbedOptions };
+  plugin.validateOptions?.(testbedOptions);
+  const previous = completedCheckpoints(dir);
+  const archive = RunArchive.reopen(dir);
+  archive.update({ status: "running", error: null, end: null });
+  archive.journal({ event: "run-resume", reusable: previous.size });
+  return execute({ ...options, archive, workflow: loaded.workflow, params, seed: manifest.seed, plugin, testbedOptions, previous });
+}
+
+/** The archived workflow source, checked against the manifest's hash. */
+export function archivedSource(dir: string, source: string, expectedSha256: string): string {
+  const file = join(dir, source);
+  if (!existsSync(file)) throw new UsageError(`corrupt run archive: ${source} missing`);
+  if (sha256(readFileSync(file)) !== expectedSha256) throw new UsageError(`corrupt run archive: ${source} does not match the manifest's hash`);
+  return file;
+}
+
+/** Archived testbed options minus the redacted secrets (which the user gives again). */
+export function archivedOptions(options: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== REDACTED));
+}
+
+interface Execution extends Presentation {
+  readonly archive: RunArchive;
+  readonly workflow: Workflow;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  readonly plugin: TestbedPlugin;
+  readonly testbedOptions: Readonly<Record<string, string>>;
+  readonly previous: ReadonlyMap<string, unknown>;
+}
+
+async function execute(run: Execution): Promise<RunOutcome> {
+  const { archive, plugin, testbedOptions } = run;
   const controller = new AbortController();
   const created: Testbed[] = [];
   const hosts: string[] = [];
-  const notify = options.notify ?? (() => {});
-  const releaseAll = async (): Promise<void> => {
-    for (const testbed of created.splice(0)) {
-      try {
-        await testbed.release();
-        archive.journal({ event: "release", testbed: testbed.kind });
-      } catch (error) {
-        archive.journal({ event: "release-failed", testbed: testbed.kind, error: String(error) });
-      }
-    }
-  };
-  const stopListening = onInterrupt(controller, notify, () => {
+  const failures: string[] = [];
+  const stopListening = onInterrupt(controller, run.notify ?? (() => {}), () => {
     archive.finish("interrupted", "forced exit on second interrupt");
     process.exit(130);
   });
 
   const root = new RunContext(
     {
-      seed: options.seed,
+      seed: run.seed,
       testbedKind: plugin.name,
       archive,
-      progress: options.progress,
+      progress: run.progress,
       signal: controller.signal,
+      previous: run.previous,
       newTestbed: () => {
-        const testbed = plugin.create({ seed: options.seed, options: testbedOptions, archiveDir: dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
+        const testbed = plugin.create({ seed: run.seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
         created.push(testbed);
         return testbed;
       },
@@ -110,25 +164,38 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
         hosts.push(...names);
         archive.update({ hosts: [...hosts], testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: created.map((t) => ({ ...t.describe() })) } });
       },
+      noteFailure: (message) => failures.push(message),
+      sweepState: (name) => new SweepState(join(archive.dir, "sweeps", safeName(name))),
     },
     "",
+    (table, rows) => archive.appendMetrics(table, rows),
   );
 
   let status: RunOutcome["status"] = "ok";
   let error: string | null = null;
   try {
-    await loaded.workflow.run(root, params);
+    await (run.workflow as Workflow<ParamSpecs>).run(root, run.params as never);
+    if (failures.length > 0) {
+      status = "failed";
+      error = failures.join("; ");
+    }
   } catch (caught) {
     status = controller.signal.aborted || caught instanceof InterruptedError ? "interrupted" : "failed";
     error = caught instanceof Error ? caught.message : String(caught);
     archive.journal({ event: "run-error", error, stack: caught instanceof Error ? caught.stack : undefined });
   } finally {
     await root.release();
-    await releaseAll();
+    for (const testbed of created.splice(0)) {
+      try {
+        await testbed.release();
+        archive.journal({ event: "release", testbed: testbed.kind });
+      } catch (caught) {
+        archive.journal({ event: "release-failed", testbed: testbed.kind, error: String(caught) });
+      }
+    }
     stopListening();
-    await options.progress.close();
+    await run.progress.close();
   }
   archive.finish(status, error);
-  return { dir, status, error, summary: archive.summary() };
+  return { dir: archive.dir, status, error, summary: archive.summary() };
 }
-

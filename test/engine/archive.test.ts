@@ -74,6 +74,6 @@ describe("run archive", () => {
       expect(text).not.toContain("tok-123");
     }
     expect(readManifest(outcome.dir).testbed.options).toEqual({ site: "rennes", password: "[redacted]", apiToken: "[redacted]" });
-    expect(existsSync(join(outcome.dir, ".manifest.json.tmp"))).toBe(false);
+    expect(existsSync(join(outcome.dir, "manifest.json.tmp"))).toBe(false);
   });
 });

@@ -1,0 +1,25 @@
+/** Grid'5000 testbed: OAR jobs, Kadeploy, KaVLAN and g5k-subnets through the REST API (README.md). */
+import type { TestbedPlugin } from "../../engine/testbed.ts";
+import { createG5kTestbed } from "./testbed.ts";
+
+export const g5kTestbed: TestbedPlugin = {
+  name: "g5k",
+  description: "Grid'5000: OAR reservations, Kadeploy deployments, KaVLAN and g5k-subnets through the REST API",
+  create: (init) => createG5kTestbed(init),
+};
+
+export { createG5kTestbed, G5kTestbed, splitNodes } from "./testbed.ts";
+export type { G5kDeps } from "./testbed.ts";
+export type { NodeVmRuntime, NodeVmRuntimeFactory, VmPlanEntry } from "./vms.ts";
+export { planVms } from "./vms.ts";
+export { G5kClient } from "./api/client.ts";
+export type { ClientInit } from "./api/client.ts";
+export { systemClock, defaultBackoff, pollDelay } from "./api/clock.ts";
+export type { BackoffPolicy, Clock } from "./api/clock.ts";
+export { Credentials, loadCredentials } from "./api/credentials.ts";
+export { G5kApiError, formatApiError } from "./api/errors.ts";
+export { vlanHostName, vlanKind } from "./api/kavlan.ts";
+export { ipMacPairs, macForIp } from "./api/subnets.ts";
+export { findSlot, freeNodes } from "./api/status.ts";
+export { resourceString, oarWalltime } from "./api/jobs.ts";
+export { submitAllOrNothing, findJobsByName } from "./multisite.ts";

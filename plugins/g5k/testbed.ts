@@ -1,0 +1,336 @@
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "../../engine/cluster.ts";
+import { UsageError } from "../../engine/errors.ts";
+import type { Host, Node, Vm } from "../../engine/hosts.ts";
+import type {
+  BootVmsOptions,
+  DeployOptions,
+  ReserveRequest,
+  StepContext,
+  StressProfile,
+  Testbed,
+  TestbedInit,
+  TestbedMetrics,
+} from "../../engine/testbed.ts";
+import { G5kClient } from "./api/client.ts";
+import { systemClock } from "./api/clock.ts";
+import type { BackoffPolicy, Clock } from "./api/clock.ts";
+import { DEFAULT_CREDENTIALS_FILE, loadCredentials } from "./api/credentials.ts";
+import type { Credentials } from "./api/credentials.ts";
+import type { JobDoc } from "./api/documents.ts";
+import { resourceString } from "./api/jobs.ts";
+import type { JobRef, JobSubmission } from "./api/jobs.ts";
+import { vlanHostName } from "./api/kavlan.ts";
+import type { NodeInfo } from "./api/reference.ts";
+import { parseFqdn } from "./api/reference.ts";
+import { findSlot } from "./api/status.ts";
+import { ipMacPairs } from "./api/subnets.ts";
+import type { IpMac } from "./api/subnets.ts";
+import { deleteAll, findJobsByName, submitAllOrNothing } from "./multisite.ts";
+import { parseOptions } from "./options.ts";
+import type { G5kOptions } from "./options.ts";
+import { planVms } from "./vms.ts";
+import type { NodeVmRuntime, NodeVmRuntimeFactory } from "./vms.ts";
+
+/** What tests (and the end-to-end harness) inject; production uses the defaults. */
+export interface G5kDeps {
+  readonly clock?: Clock;
+  readonly backoff?: BackoffPolicy;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Starts and drives VMs on the deployed nodes (shared with the local testbed). */
+  readonly vmRuntime?: NodeVmRuntimeFactory;
+}
+
+/** OAR runs this as the job's script: the job only holds the nodes; the workflow drives them. */
+const HOLD_COMMAND = "sleep 31536000";
+/** A common start for multi-site jobs is searched this far ahead. */
+const SLOT_HORIZON = 7 * 86400;
+/** Margin before a synchronised multi-site start, for the submissions to land. */
+const SLOT_OFFSET = 60;
+
+/** Splits n nodes over k sites as evenly as possible, the first sites taking the remainder. */
+export function splitNodes(n: number, sites: readonly string[]): Record<string, number> {
+  if (n < sites.length) throw new UsageError(`g5k: ${n} node(s) cannot be spread over ${sites.length} sites`);
+  return Object.fromEntries(sites.map((site, i) => [site, Math.floor(n / sites.length) + (i < n % sites.length ? 1 : 0)]));
+}
+
+export class G5kTestbed implements Testbed {
+  readonly kind = "g5k";
+  readonly clock = "wall" as const;
+  readonly client: G5kClient;
+  private readonly credentials: Credentials | undefined;
+  private jobs: JobRef[] = [];
+  private readonly addresses: Record<string, IpMac[]> = {};
+  private readonly vlans: Record<string, string> = {};
+  private readonly referenceCache = new Map<string, Promise<readonly NodeInfo[]>>();
+  private runtime: NodeVmRuntime | undefined;
+  private released = false;
+
+  constructor(
+    readonly options: G5kOptions,
+    private readonly init: TestbedInit,
+    private readonly deps: G5kDeps = {},
+  ) {
+    this.credentials = loadCredentials({
+      env: deps.env ?? process.env,
+      file: options.credentials,
+      defaultFile: DEFAULT_CREDENTIALS_FILE,
+      warn: init.log,
+    });
+    this.client = new G5kClient({
+      baseUrl: options.api,
+      credentials: this.credentials,
+      clock: deps.clock ?? systemClock,
+      backoff: deps.backoff,
+    });
+  }
+
+  describe(): Readonly<Record<string, unknown>> {
+    const o = this.options;
+    return {
+      api: o.api,
+      sites: o.sites,
+      cluster: o.cluster ?? null,
+      jobName: o.jobName,
+      walltime: o.walltime,
+      environment: o.environment,
+      vlan: o.vlan,
+      subnets: o.subnets,
+      deployRounds: o.deployRounds,
+      minDeployed: o.minDeployed,
+      gateway: o.gateway ?? null,
+      user: this.credentials?.user ?? null,
+      credentialsFrom: this.credentials?.source ?? "none",
+      jobs: this.jobs.map((j) => ({ site: j.site, uid: j.uid })),
+    };
+  }
+
+  async reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
+    const sites = request.where?.sites?.split(",").map((s) => s.trim()) ?? this.options.sites;
+    const cluster = request.where?.cluster ?? this.options.cluster;
+    if (cluster && sites.length > 1) throw new UsageError("g5k: 'cluster' names one cluster; leave it out when reserving on several sites");
+    const walltime = request.walltime ?? this.options.walltime;
+    const counts = splitNodes(request.nodes, sites);
+    const user = this.credentials?.user;
+
+    let refs = this.options.reattach ? await findJobsByName(this.client.jobs, sites, this.options.jobName, user, ctx.signal) : [];
+    if (refs.length) {
+      ctx.log(`g5k: reattached to job '${this.options.jobName}': ${refs.map((r) => `${r.site}/${r.uid}`).join(", ")}`);
+    } else {
+      if (cluster) await this.checkCluster(sites[0]!, cluster);
+      const reservation = this.options.reservation ?? (sites.length > 1 ? await this.commonStart(counts, walltime, ctx) : undefined);
+      const submissions = sites.map((site) => ({ site, submission: this.submission(counts[site]!, cluster, walltime, reservation) }));
+      refs = await submitAllOrNothing(this.client.jobs, submissions, ctx.signal, ctx.log);
+    }
+    this.jobs = refs;
+    ctx.journal({ event: "g5k-jobs", jobs: refs.map((r) => ({ site: r.site, uid: r.uid })) });
+
+    let docs: JobDoc[];
+    try {
+      let running = 0;
+      docs = await Promise.all(
+        refs.map(async (ref) => {
+          const doc = await this.client.jobs.waitRunning(ref, ctx.signal, (job, next) =>
+            ctx.log(`g5k: job ${ref.site}/${ref.uid} ${job.state}${job.scheduled_at ? `, scheduled at ${new Date(job.scheduled_at * 1000).toISOString()}` : ""}; next check in ${Math.round(next)} s`),
+          );
+          ctx.progress({ done: ++running, total: refs.length, running });
+          return doc;
+        }),
+      );
+    } catch (error) {
+      if (!this.options.keepJobs) ctx.log(`g5k: ${await deleteAll(this.client.jobs, refs)}`);
+      this.jobs = [];
+      throw error;
+    }
+
+    const nodes: Node[] = [];
+    for (const doc of docs) {
+      const site = refs.find((r) => r.uid === doc.uid)!.site;
+      this.addresses[site] = ipMacPairs(doc.resources_by_type?.subnets ?? []);
+      const vlan = doc.resources_by_type?.vlans?.[0];
+      if (vlan) this.vlans[site] = vlan;
+      for (const fqdn of [...(doc.assigned_nodes ?? [])].sort()) nodes.push(await this.toNode(fqdn, doc.uid));
+    }
+    return nodes;
+  }
+
+  async deploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {
+    const environment = options.image ?? this.options.environment;
+    const key = this.publicKey(ctx);
+    const bySite = new Map<string, Node[]>();
+    for (const node of nodes) bySite.set(node.labels?.site ?? "", [...(bySite.get(node.labels?.site ?? "") ?? []), node]);
+    let done = 0;
+    let failed = 0;
+    const outcomes = await Promise.all(
+      [...bySite].map(async ([site, siteNodes]) => {
+        const vlan = this.vlans[site];
+        const outcome = await this.client.deployments.deployWithRetry(
+          site,
+          { nodes: siteNodes.map((n) => n.name), environment, ...(key ? { key } : {}), ...(vlan ? { vlan } : {}) },
+          this.options.deployRounds,
+          ctx.signal,
+          (round) => {
+            done += round.nodes.length - round.ko.length;
+            ctx.journal({ event: "g5k-deploy-round", site, ...round });
+            if (round.ko.length) ctx.log(`g5k: ${site} deployment round ${round.round}: ${round.ko.length} KO (${round.ko.join(", ")})${round.output ? `: ${round.output}` : ""}`);
+            ctx.progress({ done, total: nodes.length, failed: round.ko.length });
+          },
+        );
+        failed += outcome.ko.length;
+        return { site, outcome, siteNodes };
+      }),
+    );
+    const deployed: Node[] = [];
+    for (const { site, outcome, siteNodes } of outcomes) {
+      const ok = new Set(outcome.ok);
+      const vlan = this.vlans[site];
+      for (const node of siteNodes) {
+        if (ok.has(node.name)) deployed.push(vlan ? { ...node, address: vlanHostName(node.name, vlan) } : node);
+      }
+    }
+    if (deployed.length < Math.ceil(nodes.length * this.options.minDeployed)) {
+      const ko = outcomes.flatMap((o) => o.outcome.ko);
+      throw new Error(`g5k: only ${deployed.length} of ${nodes.length} nodes deployed after ${this.options.deployRounds} round(s) (below minDeployed=${this.options.minDeployed}); KO: ${ko.join(", ")}`);
+    }
+    if (failed) ctx.log(`g5k: going on without ${failed} node(s) that failed every deployment round`);
+    return deployed;
+  }
+
+  async bootVms(nodes: readonly Node[], options: BootVmsOptions, ctx: StepContext): Promise<readonly Vm[]> {
+    const factory = this.vmRuntimeFactory();
+    const plan = planVms(nodes, options, this.addresses);
+    ctx.journal({ event: "g5k-vm-plan", vms: plan.map((p) => ({ name: p.name, node: p.node.name, ip: p.ip, mac: p.mac })) });
+    this.runtime ??= factory(nodes, this.init.log);
+    return this.runtime.boot(plan, ctx);
+  }
+
+  stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void> {
+    return this.requireRuntime().stress(vms, profile, ctx);
+  }
+
+  cluster(): ClusterRuntime {
+    return this.requireRuntime().cluster();
+  }
+
+  advance(duration: Seconds, ctx: StepContext): Promise<void> {
+    return this.requireRuntime().advance(duration, ctx);
+  }
+
+  migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
+    return this.requireRuntime().migrate(vm, to, ctx);
+  }
+
+  observe(): Promise<Observation> {
+    return this.requireRuntime().observe();
+  }
+
+  collect(ctx: StepContext): Promise<TestbedMetrics> {
+    return this.requireRuntime().collect(ctx);
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.runtime?.close();
+    if (this.jobs.length && !this.options.keepJobs) this.init.log(`g5k: ${await deleteAll(this.client.jobs, this.jobs)}`);
+    else if (this.jobs.length) this.init.log(`g5k: keeping jobs ${this.jobs.map((j) => `${j.site}/${j.uid}`).join(", ")} (keepJobs=true)`);
+  }
+
+  /** The running jobs, e.g. to extend their walltime. */
+  reservedJobs(): readonly JobRef[] {
+    return this.jobs;
+  }
+
+  private submission(nodes: number, cluster: string | undefined, walltime: number, reservation: string | number | undefined): JobSubmission {
+    const o = this.options;
+    const vlan = o.vlan === "none" ? undefined : o.vlan;
+    return {
+      name: o.jobName,
+      resources: resourceString({ nodes, walltime, ...(cluster ? { cluster } : {}), ...(vlan ? { vlan } : {}), ...(o.subnets ? { subnets22: o.subnets } : {}) }),
+      command: HOLD_COMMAND,
+      types: ["deploy"],
+      ...(o.properties ? { properties: o.properties } : {}),
+      ...(o.queue ? { queue: o.queue } : {}),
+      ...(o.project ? { project: o.project } : {}),
+      ...(reservation !== undefined ? { reservation: /^\d+$/.test(String(reservation)) ? Number(reservation) : reservation } : {}),
+    };
+  }
+
+  /** Multi-site jobs must start together: find the earliest slot where every site has room (as enoslib does). */
+  private async commonStart(counts: Record<string, number>, walltime: number, ctx: StepContext): Promise<number> {
+    const sites = Object.keys(counts);
+    const statuses = Object.fromEntries(await Promise.all(sites.map(async (s) => [s, await this.client.status.site(s, ctx.signal)] as const)));
+    const earliest = Math.ceil(this.client.http.clock.now() / 1000) + SLOT_OFFSET;
+    const slot = findSlot(statuses, sites.map((site) => ({ site, nodes: counts[site]! })), walltime, earliest, SLOT_HORIZON);
+    if (!slot) throw new UsageError(`g5k: no common slot on ${sites.join(", ")} within ${SLOT_HORIZON / 86400} days for ${walltime} s`);
+    ctx.log(`g5k: common start on ${sites.join(", ")} at ${new Date(slot.start * 1000).toISOString()}`);
+    return slot.start;
+  }
+
+  private async checkCluster(site: string, cluster: string): Promise<void> {
+    const clusters = await this.client.reference.clusters(site);
+    if (!clusters.some((c) => c.uid === cluster)) {
+      throw new UsageError(`g5k: no cluster '${cluster}' on ${site} (known: ${clusters.map((c) => c.uid).join(", ")})`);
+    }
+  }
+
+  private async toNode(fqdn: string, job: number): Promise<Node> {
+    const { site, cluster } = parseFqdn(fqdn);
+    const key = `${site}/${cluster}`;
+    if (!this.referenceCache.has(key)) this.referenceCache.set(key, this.client.reference.nodes(site, cluster));
+    const info = (await this.referenceCache.get(key)!).find((n) => n.fqdn === fqdn);
+    if (!info) throw new Error(`g5k: node ${fqdn} of job ${job} is not in the Reference API`);
+    return {
+      name: fqdn,
+      address: fqdn,
+      user: "root",
+      ...(this.options.sshKey ? { keyFile: this.options.sshKey } : {}),
+      ...(this.options.gateway ? { jump: this.gatewayHost(this.options.gateway) } : {}),
+      labels: { site, cluster, job: String(job) },
+      capacity: { cores: info.cores, memoryMiB: info.memoryMiB },
+    };
+  }
+
+  private gatewayHost(gateway: string): Host {
+    return {
+      name: gateway,
+      address: gateway,
+      ...(this.credentials ? { user: this.credentials.user } : {}),
+      ...(this.options.sshKey ? { keyFile: this.options.sshKey } : {}),
+      labels: { role: "gateway" },
+    };
+  }
+
+  /** Content of the public key Kadeploy installs for root: option, else <sshKey>.pub, else ~/.ssh/id_*.pub. */
+  private publicKey(ctx: StepContext): string | undefined {
+    const candidates = this.options.publicKey
+      ? [this.options.publicKey]
+      : [...(this.options.sshKey ? [`${this.options.sshKey}.pub`] : []), ...["id_ed25519.pub", "id_rsa.pub"].map((f) => join(homedir(), ".ssh", f))];
+    const file = candidates.find((f) => existsSync(f));
+    if (!file) {
+      if (this.options.publicKey) throw new UsageError(`g5k: public key file ${this.options.publicKey} not found`);
+      ctx.log("g5k: no public key found; deployed nodes will only accept the keys Kadeploy installs by default");
+      return undefined;
+    }
+    return readFileSync(file, "utf8").trim();
+  }
+
+  private vmRuntimeFactory(): NodeVmRuntimeFactory {
+    const factory = this.deps.vmRuntime;
+    if (!factory) {
+      throw new Error("g5k: no VM runtime attached: starting libvirt VMs on deployed nodes is shared with the local testbed and not wired into the g5k plugin yet");
+    }
+    return factory;
+  }
+
+  private requireRuntime(): NodeVmRuntime {
+    if (!this.runtime) throw new Error("g5k: VMs are not booted yet (call bootVms first)");
+    return this.runtime;
+  }
+}
+
+export function createG5kTestbed(init: TestbedInit, deps: G5kDeps = {}): G5kTestbed {
+  return new G5kTestbed(parseOptions(init.options), init, deps);
+}

@@ -1,0 +1,46 @@
+import type { Seconds } from "../../engine/cluster.ts";
+import type { StressProfile } from "../../engine/testbed.ts";
+import type { EventKernel } from "./kernel.ts";
+import { MILLI, type Platform } from "./platform.ts";
+import type { RandomStream } from "./rng.ts";
+
+/** VMPlaceS defaults. */
+export const DEFAULT_LOAD_PERIOD: Seconds = 300;
+const SLOTS = 10;
+
+/** Demand in millicores for a load share (0..1) on `vcpus`: clamped, rounded to the nearest of 10 % slots. */
+export function slotDemand(load: number, vcpus: number): number {
+  const share = Math.min(1, Math.max(0, load));
+  return (Math.round(share * SLOTS) * MILLI * vcpus) / SLOTS;
+}
+
+/**
+ * The VMPlaceS load injector. "gaussian": every VM starts with one draw,
+ * then load changes form a Poisson process of rate nbVMs / loadPeriod, each
+ * setting a uniformly chosen VM to max(N(mean, std), 0), capped at 100 %,
+ * rounded to a 10 % slot, times its vCPUs. "constant": every VM at a fixed
+ * share, no further events. One long-lived handler reschedules itself, so
+ * the injector allocates nothing per event.
+ */
+export function installInjector(kernel: EventKernel, platform: Platform, vms: Int32Array, profile: StressProfile, random: RandomStream): { readonly changes: () => number } {
+  let changes = 0;
+  if (profile.kind === "constant") {
+    for (const vm of vms) {
+      if (profile.dirtyIntensity !== undefined) platform.vmDirtyIntensity[vm] = profile.dirtyIntensity;
+      platform.setDemand(vm, Math.round(Math.min(1, Math.max(0, profile.load)) * platform.vmVcpus[vm] * MILLI));
+    }
+    return { changes: () => changes };
+  }
+  const { mean, std } = profile;
+  const draw = (vm: number): void => platform.setDemand(vm, slotDemand(random.normal(mean, std), platform.vmVcpus[vm]));
+  for (const vm of vms) draw(vm);
+  if (vms.length === 0) return { changes: () => changes };
+  const rate = vms.length / (profile.loadPeriod ?? DEFAULT_LOAD_PERIOD);
+  const fire = (): void => {
+    draw(vms[random.index(vms.length)]);
+    changes++;
+    kernel.schedule(random.exponential(rate), fire);
+  };
+  kernel.schedule(random.exponential(rate), fire);
+  return { changes: () => changes };
+}

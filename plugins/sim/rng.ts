@@ -1,0 +1,63 @@
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
+
+/**
+ * A seeded random stream (xoroshiro128+ from pure-rand). Each consumer
+ * (injector, crashes, VM classes) gets its own stream, derived from the run
+ * seed by jumping, so adding draws in one does not shift the others.
+ */
+export class RandomStream {
+  private spareNormal = NaN;
+  constructor(private readonly rng: RandomGenerator) {}
+
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    return uniformFloat64(this.rng);
+  }
+
+  /** Uniform integer in [0, n). */
+  index(n: number): number {
+    return Math.min(n - 1, Math.floor(this.uniform() * n));
+  }
+
+  /** Exponential with the given rate (mean 1/rate). */
+  exponential(rate: number): number {
+    return -Math.log(1 - this.uniform()) / rate;
+  }
+
+  /** Normal N(mean, std) by Box-Muller, the second value kept for the next call. */
+  normal(mean: number, std: number): number {
+    let z = this.spareNormal;
+    if (Number.isNaN(z)) {
+      const u = 1 - this.uniform();
+      const v = this.uniform();
+      const radius = Math.sqrt(-2 * Math.log(u));
+      z = radius * Math.cos(2 * Math.PI * v);
+      this.spareNormal = radius * Math.sin(2 * Math.PI * v);
+    } else {
+      this.spareNormal = NaN;
+    }
+    return mean + std * z;
+  }
+}
+
+/** Names the independent streams of one simulation. */
+export type StreamName = "injector" | "crashes" | "vmClasses";
+const STREAM_ORDER: readonly StreamName[] = ["injector", "crashes", "vmClasses"];
+
+/**
+ * Independent streams for one seed: stream k is the base generator jumped
+ * k+1 times (2^64 draws apart). Seeds beyond 32 bits fold their high bits in
+ * rather than being truncated.
+ */
+export function seededStreams(seed: number): Record<StreamName, RandomStream> {
+  const high = Math.floor(seed / 2 ** 32) | 0;
+  const base = xoroshiro128plus((seed | 0) ^ Math.imul(high, 0x9e3779b1));
+  const out = {} as Record<StreamName, RandomStream>;
+  for (const name of STREAM_ORDER) {
+    base.jump();
+    out[name] = new RandomStream(base.clone());
+  }
+  return out;
+}

@@ -1,0 +1,210 @@
+import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "../../engine/cluster.ts";
+import { UsageError } from "../../engine/errors.ts";
+import type { Node, Vm } from "../../engine/hosts.ts";
+import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
+import { DEFAULTS, STEP_DURATIONS } from "./constants.ts";
+import { EventKernel } from "./kernel.ts";
+import { nodeNames, vmNames } from "./names.ts";
+import { parseSimOptions, type SimOptions } from "./options.ts";
+import { SimWorld } from "./world.ts";
+
+/** Wall time between yields to the Node event loop while simulating (progress rendering, abort). */
+const YIELD_EVERY_MS = 50;
+/** Events fired between two wall-clock checks. */
+const BATCH = 4096;
+
+/** The sim testbed: one simulated datacenter per reservation, on one event kernel. */
+export class SimTestbed implements Testbed {
+  readonly kind = "sim";
+  readonly clock = "simulated";
+  private readonly options: SimOptions;
+  private kernel = new EventKernel();
+  private nodes: Node[] = [];
+  private world: SimWorld | null = null;
+  private stressStart: Seconds | null = null;
+
+  constructor(private readonly init: TestbedInit) {
+    this.options = parseSimOptions(init.options);
+  }
+
+  describe(): Readonly<Record<string, unknown>> {
+    return {
+      kind: this.kind,
+      seed: this.init.seed,
+      nodes: this.nodes.length,
+      vms: this.world?.platform.vmCount ?? 0,
+      computeTime: "deterministic",
+      options: { ...this.options },
+      workingSetRatio: DEFAULTS.workingSetRatio,
+      maxDowntime: DEFAULTS.maxDowntime,
+    };
+  }
+
+  async reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
+    if (this.nodes.length > 0) throw new UsageError("the sim testbed holds one reservation; reserve again for another");
+    if (!Number.isInteger(request.nodes) || request.nodes < 1) throw new UsageError(`nodes must be a positive integer, got ${request.nodes}`);
+    const cores = request.cores ?? DEFAULTS.cores;
+    const memoryMiB = request.memoryMiB ?? DEFAULTS.memoryMiB;
+    if (!Number.isInteger(cores) || cores < 1) throw new UsageError(`cores must be a positive integer, got ${cores}`);
+    if (!Number.isInteger(memoryMiB) || memoryMiB < 1) throw new UsageError(`memoryMiB must be a positive integer, got ${memoryMiB}`);
+    this.nodes = nodeNames(request.nodes).map((name) => ({ name, address: name, labels: { cluster: "sim" }, capacity: { cores, memoryMiB } }));
+    await this.pass(STEP_DURATIONS.reserve(request.nodes), ctx);
+    return this.nodes;
+  }
+
+  async deploy(nodes: readonly Node[], _options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {
+    this.indicesOf(nodes);
+    await this.pass(STEP_DURATIONS.deploy(nodes.length), ctx);
+    return nodes;
+  }
+
+  async bootVms(nodes: readonly Node[], options: BootVmsOptions, ctx: StepContext): Promise<readonly Vm[]> {
+    if (this.world) throw new UsageError("the sim testbed boots its VMs once per reservation");
+    const hosts = this.indicesOf(nodes);
+    const perNode = options.perNode;
+    if (!Number.isInteger(perNode) || perNode < 0) throw new UsageError(`perNode must be a non-negative integer, got ${perNode}`);
+    const vcpus = options.vcpus ?? DEFAULTS.vmVcpus;
+    const memoryMiB = options.memoryMiB ?? DEFAULTS.vmMemoryMiB;
+    if (!Number.isInteger(vcpus) || vcpus < 1) throw new UsageError(`vcpus must be a positive integer, got ${vcpus}`);
+    if (!Number.isInteger(memoryMiB) || memoryMiB < 1) throw new UsageError(`memoryMiB must be a positive integer, got ${memoryMiB}`);
+    const names = vmNames(hosts.length * perNode);
+    const vmNode = this.place(names, hosts, perNode, options);
+    const { cores, memoryMiB: nodeMemory } = this.nodes[0].capacity;
+    const used = new Map<number, number>();
+    for (const node of vmNode) used.set(node, (used.get(node) ?? 0) + memoryMiB);
+    for (const [node, mib] of used) {
+      if (mib > nodeMemory) throw new UsageError(`VMs placed on ${this.nodes[node].name} need ${mib} MiB, it has ${nodeMemory}`);
+    }
+    const o = this.options;
+    this.world = new SimWorld(this.kernel, {
+      seed: this.init.seed, nodes: this.nodes.length, cores, memoryMiB: nodeMemory, vmNode, vmVcpus: vcpus, vmMemoryMiB: memoryMiB,
+      linkBandwidth: o.bandwidth, linkLatency: o.latency, migrationSpeed: o.migrationSpeed, maxRounds: o.maxRounds, computeCost: o.computeCost,
+      ...(o.dirtyIntensity === undefined ? {} : { dirtyIntensity: o.dirtyIntensity }),
+    });
+    await this.pass(STEP_DURATIONS.bootVms(perNode), ctx);
+    return names.map((name, vm) => ({ name, address: name, vcpus, memoryMiB, node: this.nodes[vmNode[vm]].name }));
+  }
+
+  async stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void> {
+    const world = this.booted();
+    checkProfile(profile);
+    world.stress(profile, Int32Array.from(vms, (vm) => world.vmOf(vm.name)));
+    if (this.stressStart === null) {
+      this.stressStart = this.kernel.now();
+      if (this.options.crashes) world.injectCrashes(this.options.crashes);
+    }
+    ctx.journal({ event: "sim.stress", time: this.kernel.now(), vms: vms.length, profile: { ...profile } });
+  }
+
+  cluster(): ClusterRuntime {
+    return this.booted().runtime;
+  }
+
+  async advance(duration: Seconds, ctx: StepContext): Promise<void> {
+    if (!(duration >= 0) || !Number.isFinite(duration)) throw new UsageError(`advance needs a finite duration >= 0, got ${duration}`);
+    await this.pass(duration, ctx);
+  }
+
+  async migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
+    const runtime = this.booted().runtime;
+    let result: MigrationResult | null = null;
+    runtime.migrate(vm, to, (r) => (result = r));
+    await this.runKernel(Infinity, ctx, () => result !== null);
+    const done = result as unknown as MigrationResult;
+    ctx.journal({ event: "sim.migration", ...done });
+    return done;
+  }
+
+  async observe(): Promise<Observation> {
+    return this.booted().runtime.observe();
+  }
+
+  async collect(ctx: StepContext): Promise<TestbedMetrics> {
+    const metrics = this.booted().metrics(this.stressStart ?? this.kernel.now());
+    ctx.journal({ event: "sim.collect", time: this.kernel.now(), ...metrics.counters });
+    return metrics;
+  }
+
+  async release(): Promise<void> {
+    this.world = null;
+    this.nodes = [];
+    this.kernel = new EventKernel();
+    this.stressStart = null;
+  }
+
+  private booted(): SimWorld {
+    if (!this.world) throw new UsageError("the sim testbed has no VMs yet: reserve nodes and boot VMs first");
+    return this.world;
+  }
+
+  private indicesOf(nodes: readonly Node[]): number[] {
+    const index = new Map(this.nodes.map((n, i) => [n.name, i]));
+    return nodes.map((n) => {
+      const i = index.get(n.name);
+      if (i === undefined) throw new UsageError(`node '${n.name}' is not part of this sim reservation`);
+      return i;
+    });
+  }
+
+  private place(names: readonly string[], hosts: readonly number[], perNode: number, options: BootVmsOptions): Int32Array {
+    const placement = options.placement ?? { policy: "round-robin" };
+    const vmNode = new Int32Array(names.length);
+    if (placement.policy === "given") {
+      const index = new Map(this.nodes.map((n, i) => [n.name, i]));
+      const allowed = new Set(hosts);
+      names.forEach((name, vm) => {
+        const node = index.get(placement.map[name] ?? "");
+        if (node === undefined || !allowed.has(node)) throw new UsageError(`placement gives VM '${name}' no node among the booted ones`);
+        vmNode[vm] = node;
+      });
+    } else {
+      for (let vm = 0; vm < names.length; vm++) {
+        vmNode[vm] = hosts[placement.policy === "packed" ? Math.floor(vm / perNode) : vm % hosts.length];
+      }
+    }
+    return vmNode;
+  }
+
+  /** Lets `duration` of simulated time pass (also for provisioning steps, before VMs exist). */
+  private async pass(duration: Seconds, ctx: StepContext): Promise<void> {
+    await this.runKernel(this.kernel.now() + duration, ctx);
+  }
+
+  /**
+   * Runs the kernel up to `target` (or until `done`), in batches, yielding to
+   * the event loop about every 50 ms of wall time so progress renders and an
+   * abort is honoured.
+   */
+  private async runKernel(target: Seconds, ctx: StepContext, done?: () => boolean): Promise<void> {
+    ctx.signal.throwIfAborted();
+    const start = this.kernel.now();
+    const total = target === Infinity ? 0 : target - start;
+    let lastYield = performance.now();
+    for (;;) {
+      const fired = this.kernel.runUntil(target, BATCH, done);
+      if (done ? done() : fired < BATCH) break;
+      if (fired === 0) throw new Error("simulation has no pending event: it would wait forever");
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        ctx.progress({ done: this.kernel.now() - start, total });
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        ctx.signal.throwIfAborted();
+        lastYield = performance.now();
+      }
+    }
+    ctx.progress({ done: this.kernel.now() - start, total: total || this.kernel.now() - start });
+  }
+}
+
+function checkProfile(profile: StressProfile): void {
+  if (profile.kind === "gaussian") {
+    if (!(profile.mean >= 0 && profile.mean <= 1)) throw new UsageError(`gaussian load mean must be between 0 and 1, got ${profile.mean}`);
+    if (!(profile.std >= 0)) throw new UsageError(`gaussian load std must be >= 0, got ${profile.std}`);
+    if (profile.loadPeriod !== undefined && !(profile.loadPeriod > 0)) throw new UsageError(`loadPeriod must be > 0, got ${profile.loadPeriod}`);
+  } else if (profile.kind === "constant") {
+    if (!(profile.load >= 0 && profile.load <= 1)) throw new UsageError(`constant load must be between 0 and 1, got ${profile.load}`);
+    const p = profile.dirtyIntensity;
+    if (p !== undefined && !(p >= 0 && p <= 1)) throw new UsageError(`dirtyIntensity must be between 0 and 1, got ${p}`);
+  } else {
+    throw new UsageError(`unknown stress profile '${(profile as { kind: string }).kind}' (known: gaussian, constant)`);
+  }
+}

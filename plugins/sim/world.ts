@@ -1,0 +1,183 @@
+import type { ClusterRuntime, MigrationResult, NodeState, Observation, Seconds, TimerHandle, VmState } from "../../engine/cluster.ts";
+import { UsageError } from "../../engine/errors.ts";
+import type { StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
+import { SimAgentNetwork } from "./agent-network.ts";
+import { DEFAULTS } from "./constants.ts";
+import { FlowNetwork } from "./flows.ts";
+import { installInjector } from "./injector.ts";
+import { EventKernel } from "./kernel.ts";
+import { MigrationEngine } from "./migration.ts";
+import { MILLI, Platform, type PlatformSpec } from "./platform.ts";
+import { seededStreams, type RandomStream, type StreamName } from "./rng.ts";
+
+/** Everything that defines one simulated datacenter. */
+export interface WorldSpec extends PlatformSpec {
+  readonly seed: number;
+  readonly linkBandwidth: number;
+  readonly linkLatency: Seconds;
+  readonly migrationSpeed: number;
+  readonly maxRounds: number;
+  /** Dirty-page intensity of every VM; drawn from VMPlaceS classes when absent. */
+  readonly dirtyIntensity?: number;
+  readonly computeCost: Seconds;
+}
+
+/** Optional node crashes: exponential inter-arrival, each node back after `duration`. */
+export interface CrashSpec {
+  readonly meanInterval: Seconds;
+  readonly duration: Seconds;
+}
+
+/**
+ * One simulated datacenter: kernel, platform, flows, migrations, agent
+ * network and injectors wired together, with the ClusterRuntime that
+ * schedulers drive.
+ */
+export class SimWorld {
+  readonly platform: Platform;
+  readonly flows: FlowNetwork;
+  readonly migrations: MigrationEngine;
+  readonly network: SimAgentNetwork;
+  readonly runtime: ClusterRuntime;
+  private readonly streams: Record<StreamName, RandomStream>;
+  private loadChanges: () => number = () => 0;
+  private crashes = 0;
+  private computeSeconds = 0;
+
+  constructor(
+    readonly kernel: EventKernel,
+    readonly spec: WorldSpec,
+  ) {
+    this.streams = seededStreams(spec.seed);
+    this.platform = new Platform(kernel, spec);
+    const classes = DEFAULTS.dirtyClasses;
+    for (let vm = 0; vm < this.platform.vmCount; vm++) {
+      this.platform.vmDirtyIntensity[vm] = spec.dirtyIntensity ?? classes[this.streams.vmClasses.index(classes.length)];
+    }
+    this.flows = new FlowNetwork(kernel, spec.linkBandwidth);
+    this.migrations = new MigrationEngine(kernel, this.platform, this.flows, {
+      speed: spec.migrationSpeed,
+      linkLatency: spec.linkLatency,
+      maxDowntime: DEFAULTS.maxDowntime,
+      maxRounds: spec.maxRounds,
+      workingSetRatio: DEFAULTS.workingSetRatio,
+    });
+    this.network = new SimAgentNetwork(kernel, this.platform, spec.linkLatency);
+    this.runtime = this.makeRuntime();
+  }
+
+  nodeOf(name: string): number {
+    const i = this.platform.nodeIndex.get(name);
+    if (i === undefined) throw new UsageError(`unknown node '${name}'`);
+    return i;
+  }
+
+  vmOf(name: string): number {
+    const i = this.platform.vmIndex.get(name);
+    if (i === undefined) throw new UsageError(`unknown VM '${name}'`);
+    return i;
+  }
+
+  /** Starts the load injector over `vms` (all VMs when absent). */
+  stress(profile: StressProfile, vms?: Int32Array): void {
+    const targets = vms ?? Int32Array.from({ length: this.platform.vmCount }, (_, i) => i);
+    const injector = installInjector(this.kernel, this.platform, targets, profile, this.streams.injector);
+    const before = this.loadChanges;
+    this.loadChanges = () => before() + injector.changes();
+  }
+
+  /** Crashes random online nodes at exponential intervals; each comes back after `duration`. */
+  injectCrashes(spec: CrashSpec): void {
+    const random = this.streams.crashes;
+    const fire = (): void => {
+      const node = random.index(this.platform.nodeCount);
+      if (this.platform.online[node] === 1) {
+        this.crash(node);
+        this.kernel.schedule(spec.duration, () => this.platform.setOnline(node, true));
+      }
+      this.kernel.schedule(random.exponential(1 / spec.meanInterval), fire);
+    };
+    this.kernel.schedule(random.exponential(1 / spec.meanInterval), fire);
+  }
+
+  /** A node goes down: its migrations fail, messages to it are dropped, it stops counting as overloaded. */
+  crash(node: number): void {
+    if (this.platform.online[node] === 0) return;
+    this.crashes++;
+    this.migrations.failNode(node);
+    this.platform.setOnline(node, false);
+  }
+
+  metrics(since: Seconds): TestbedMetrics {
+    const p = this.platform;
+    const results = this.migrations.results;
+    const count = (outcome: MigrationResult["outcome"]): number => results.filter((r) => r.outcome === outcome).length;
+    const ok = results.filter((r) => r.outcome === "ok");
+    const migrationSeconds = ok.reduce((sum, r) => sum + (r.end - r.start), 0);
+    return {
+      clock: "simulated",
+      start: since,
+      duration: this.kernel.now() - since,
+      violations: p.violations(),
+      migrations: [...results],
+      tables: {},
+      counters: {
+        events: this.kernel.executed,
+        loadChanges: this.loadChanges(),
+        crashes: this.crashes,
+        violations: p.violationCount,
+        violationSeconds: p.violationSeconds(),
+        migrations: results.length,
+        migrationsOk: ok.length,
+        migrationsNotConverged: count("not-converged"),
+        migrationsFailed: count("failed"),
+        migrationsRejected: count("rejected"),
+        migrationSeconds,
+        averageMigrationSeconds: ok.length > 0 ? migrationSeconds / ok.length : 0,
+        computeSeconds: this.computeSeconds,
+        messagesSent: this.network.sent,
+        messagesDropped: this.network.dropped,
+      },
+    };
+  }
+
+  private observe(nodes?: readonly string[]): Observation {
+    const p = this.platform;
+    let nodeIdx: number[];
+    let vmIdx: number[];
+    if (nodes === undefined) {
+      nodeIdx = Array.from({ length: p.nodeCount }, (_, i) => i);
+      vmIdx = Array.from({ length: p.vmCount }, (_, i) => i);
+    } else {
+      nodeIdx = [...new Set(nodes.map((n) => this.nodeOf(n)))].sort((a, b) => a - b);
+      vmIdx = nodeIdx.flatMap((n) => p.vmsOf(n)).sort((a, b) => a - b);
+    }
+    const nodeStates: NodeState[] = nodeIdx.map((n) => ({
+      name: p.nodeNames[n], cores: p.cores[n], memoryMiB: p.nodeMemoryMiB[n], online: p.online[n] === 1,
+    }));
+    const vmStates: VmState[] = vmIdx.map((vm) => ({
+      name: p.vmNames[vm], node: p.nodeNames[p.vmNode[vm]], vcpus: p.vmVcpus[vm], memoryMiB: p.vmMemoryMiB[vm],
+      cpuDemand: p.vmDemandMilli[vm] / MILLI, migrating: p.vmMigrating[vm] === 1,
+    }));
+    return { time: this.kernel.now(), nodes: nodeStates, vms: vmStates };
+  }
+
+  private makeRuntime(): ClusterRuntime {
+    const kernel = this.kernel;
+    return {
+      clock: "simulated",
+      now: () => kernel.now(),
+      setTimer: (delay: Seconds, fire: () => void): TimerHandle => kernel.setTimer(delay, fire),
+      observe: (nodes) => this.observe(nodes),
+      onLoadChange: (listener) => this.platform.onLoadChange(listener),
+      migrate: (vm, to, done) => this.migrations.start(this.vmOf(vm), this.nodeOf(to), done),
+      computeDelay: (workUnits: number) => {
+        // Deterministic mode: the measured wall time is ignored so reruns are identical.
+        const delay = Math.max(0, workUnits) * this.spec.computeCost;
+        this.computeSeconds += delay;
+        return delay;
+      },
+      network: this.network,
+    };
+  }
+}

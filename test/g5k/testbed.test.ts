@@ -1,0 +1,158 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Vm } from "../../engine/hosts.ts";
+import type { StepContext, TestbedInit } from "../../engine/testbed.ts";
+import { createG5kTestbed, g5kTestbed, splitNodes } from "../../plugins/g5k/index.ts";
+import type { NodeVmRuntime, VmPlanEntry } from "../../plugins/g5k/index.ts";
+import { startStandin } from "./standin/server.ts";
+import type { Standin } from "./standin/server.ts";
+import { VirtualClock } from "./standin/virtual-clock.ts";
+
+const PASSWORD = "pw-that-must-never-leak";
+const env = { G5K_USER: "alice", G5K_PASSWORD: PASSWORD };
+let standin: Standin;
+let clock: VirtualClock;
+afterEach(async () => standin?.stop());
+
+function context(): StepContext & { logs: string[]; events: Record<string, unknown>[] } {
+  const logs: string[] = [];
+  const events: Record<string, unknown>[] = [];
+  return {
+    step: "test",
+    signal: new AbortController().signal,
+    seed: 1,
+    logs,
+    events,
+    log: (m) => logs.push(m),
+    progress: () => undefined,
+    journal: (e) => events.push({ ...e }),
+    keepOutput: () => undefined,
+  };
+}
+
+/** Records the plan instead of starting VMs: the libvirt runtime is another engineer's. */
+function recordingRuntime(plans: VmPlanEntry[][]): () => NodeVmRuntime {
+  const unused = (): never => {
+    throw new Error("not used here");
+  };
+  return () => ({
+    boot: async (plan) => {
+      plans.push([...plan]);
+      return plan.map((p): Vm => ({ name: p.name, address: p.ip, mac: p.mac, node: p.node.name, vcpus: p.vcpus, memoryMiB: p.memoryMiB }));
+    },
+    stress: unused,
+    cluster: unused,
+    advance: unused,
+    migrate: unused,
+    observe: unused,
+    collect: unused,
+    close: async () => undefined,
+  });
+}
+
+async function setup(options: Record<string, string>, plans: VmPlanEntry[][] = []) {
+  clock = new VirtualClock();
+  standin = await startStandin({ clock, users: { alice: PASSWORD } });
+  const keyDir = mkdtempSync(join(tmpdir(), "g5k-key-"));
+  writeFileSync(join(keyDir, "id_ed25519.pub"), "ssh-ed25519 AAAAC3Nza test@g5k-flow\n");
+  const init: TestbedInit = {
+    seed: 1,
+    archiveDir: keyDir,
+    log: () => undefined,
+    options: { api: standin.apiUrl, publicKey: join(keyDir, "id_ed25519.pub"), sshKey: join(keyDir, "id_ed25519"), ...options },
+  };
+  return { init, testbed: createG5kTestbed(init, { clock, env, vmRuntime: recordingRuntime(plans) }) };
+}
+
+describe("g5k testbed plugin", () => {
+  it("reserves on two sites at a common start, deploys with KO retry into the VLAN, plans VMs from the subnets, releases", async () => {
+    const plans: VmPlanEntry[][] = [];
+    const { testbed } = await setup({ sites: "rennes,nancy", vlan: "kavlan", subnets: "1", jobName: "exp", gateway: "access.grid5000.fr" }, plans);
+    const ctx = context();
+    const nodes = await testbed.reserve({ nodes: 4, walltime: 3600 }, ctx);
+
+    const posts = standin.requests("POST", /\/jobs$/);
+    expect(posts.map((p) => p.path)).toEqual(["/sites/rennes/jobs", "/sites/nancy/jobs"]);
+    const start = Math.floor(posts[0]!.time / 1000) + 60;
+    for (const post of posts) {
+      expect(post.body).toEqual({ name: "exp", resources: "nodes=2+{type='kavlan'}/vlan=1+slash_22=1,walltime=1:00:00", command: "sleep 31536000", types: ["deploy"], reservation: start });
+    }
+    expect(standin.requests("GET", /\/status$/)).toHaveLength(2);
+    expect(nodes.map((n) => n.labels?.site)).toEqual(["rennes", "rennes", "nancy", "nancy"]);
+    expect(nodes[0]).toMatchObject({ user: "root", capacity: { cores: expect.any(Number), memoryMiB: expect.any(Number) }, jump: { address: "access.grid5000.fr", user: "alice" } });
+    expect(nodes.every((n) => n.address === n.name && /\.grid5000\.fr$/.test(n.name))).toBe(true);
+
+    standin.store.koPlan.push([nodes[1]!.name]);
+    const deployed = await testbed.deploy(nodes, {}, ctx);
+    const deploys = standin.requests("POST", /\/deployments$/).map((p) => p.body as { nodes: string[]; vlan: string; environment: string; key: string });
+    expect(deploys.map((d) => d.nodes.length).sort()).toEqual([1, 2, 2]);
+    expect(deploys.find((d) => d.nodes.length === 1)?.nodes).toEqual([nodes[1]!.name]);
+    expect(deploys.every((d) => d.vlan === "4" && d.environment === "debian11-min" && d.key === "ssh-ed25519 AAAAC3Nza test@g5k-flow")).toBe(true);
+    expect(deployed.map((n) => n.name)).toEqual(nodes.map((n) => n.name));
+    expect(deployed.map((n) => n.address)).toEqual(nodes.map((n) => n.name.replace(/^([^.]+)/, "$1-kavlan-4")));
+    expect(ctx.events.filter((e) => e.event === "g5k-deploy-round")).toHaveLength(3);
+
+    const vms = await testbed.bootVms(deployed, { perNode: 2 }, ctx);
+    expect(vms.map((v) => v.name)).toEqual(["vm-0001", "vm-0002", "vm-0003", "vm-0004", "vm-0005", "vm-0006", "vm-0007", "vm-0008"]);
+    const plan = plans[0]!;
+    expect(plan.map((p) => p.node.name)).toEqual([0, 1, 2, 3, 0, 1, 2, 3].map((i) => deployed[i]!.name));
+    expect(plan.filter((p) => p.node.labels?.site === "rennes").map((p) => p.ip)).toEqual(["10.156.0.1", "10.156.0.2", "10.156.0.3", "10.156.0.4"]);
+    expect(plan.filter((p) => p.node.labels?.site === "nancy").map((p) => p.ip)).toEqual(["10.144.0.1", "10.144.0.2", "10.144.0.3", "10.144.0.4"]);
+    expect(vms[0]).toMatchObject({ mac: "00:16:3e:9c:00:01", vcpus: 1, memoryMiB: 1024 });
+
+    const described = JSON.stringify(testbed.describe());
+    expect(described).not.toContain(PASSWORD);
+    expect(testbed.describe()).toMatchObject({ user: "alice", credentialsFrom: "environment", sites: ["rennes", "nancy"], jobs: [{ site: "rennes" }, { site: "nancy" }] });
+
+    await testbed.release();
+    await testbed.release();
+    expect(standin.requests("DELETE", /\/jobs\/\d+$/).map((r) => r.status)).toEqual([202, 202]);
+    expect([...standin.store.jobs.values()].every((j) => j.deletedAt !== undefined)).toBe(true);
+    expect(JSON.stringify(standin.log.map((r) => r.body))).not.toContain(PASSWORD);
+  });
+
+  it("reattaches to live jobs of the same name instead of submitting", async () => {
+    const { init, testbed } = await setup({ sites: "rennes", cluster: "paravance", jobName: "again", keepJobs: "true" });
+    const first = await testbed.reserve({ nodes: 2 }, context());
+    await testbed.release();
+    expect(standin.requests("DELETE", /\/jobs\//)).toHaveLength(0);
+    const second = createG5kTestbed(init, { clock, env });
+    const ctx = context();
+    expect(await second.reserve({ nodes: 2 }, ctx)).toEqual(first);
+    expect(standin.requests("POST", /\/jobs$/)).toHaveLength(1);
+    expect(ctx.logs[0]).toMatch(/^g5k: reattached to job 'again': rennes\/\d+$/);
+    expect(first.every((n) => n.labels?.cluster === "paravance")).toBe(true);
+  });
+
+  it("fails clearly: too few nodes deployed, no VM runtime, bad options", async () => {
+    const { init, testbed } = await setup({ sites: "rennes", minDeployed: "1", deployRounds: "2" });
+    const nodes = await testbed.reserve({ nodes: 2 }, context());
+    standin.store.koPlan.push([nodes[0]!.name], [nodes[0]!.name]);
+    await expect(testbed.deploy(nodes, { image: "debian11-min" }, context())).rejects.toThrow(
+      `g5k: only 1 of 2 nodes deployed after 2 round(s) (below minDeployed=1); KO: ${nodes[0]!.name}`,
+    );
+    const bare = createG5kTestbed(init, { clock, env });
+    await expect(bare.bootVms(nodes, { perNode: 1 }, context())).rejects.toThrow(/no VM runtime attached/);
+    expect(() => bare.cluster()).toThrow(/VMs are not booted yet/);
+    expect(() => createG5kTestbed({ ...init, options: { colour: "blue" } }, { env })).toThrow(/unknown testbed option 'colour'/);
+    expect(() => createG5kTestbed({ ...init, options: { walltime: "soon" } }, { env })).toThrow(/invalid duration 'soon'/);
+    expect(() => createG5kTestbed({ ...init, options: { vlan: "yes" } }, { env })).toThrow(/bad testbed option 'vlan'/);
+    const fresh = createG5kTestbed({ ...init, options: { ...init.options, reattach: "false" } }, { clock, env });
+    await expect(fresh.reserve({ nodes: 1, where: { cluster: "nope" } }, context())).rejects.toThrow("g5k: no cluster 'nope' on rennes (known: paranoia, parapide, parapluie, parasilo, paravance)");
+  });
+
+  it("deletes the jobs of a multi-site reservation when one site rejects it", async () => {
+    const { testbed } = await setup({ sites: "rennes,lyon", jobName: "doomed" });
+    standin.rejectJobs.set("lyon", { status: 400, message: "There are not enough resources for your request" });
+    await expect(testbed.reserve({ nodes: 2 }, context())).rejects.toThrow(/lyon\/jobs: 400 .*cleaned up deleted rennes\/\d+/);
+    expect([...standin.store.jobs.values()].map((j) => [j.site, j.deletedAt !== undefined])).toEqual([["rennes", true]]);
+  });
+
+  it("is registered as 'g5k' and splits nodes evenly over sites", () => {
+    expect(g5kTestbed.name).toBe("g5k");
+    expect(splitNodes(7, ["a", "b", "c"])).toEqual({ a: 3, b: 2, c: 2 });
+    expect(() => splitNodes(1, ["a", "b"])).toThrow(/cannot be spread/);
+  });
+});

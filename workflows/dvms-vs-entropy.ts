@@ -1,0 +1,60 @@
+/**
+ * The headline experiment of the DVMS papers: the same datacenter under the
+ * same injected load (same seed), scheduled by Entropy (centralized), DVMS
+ * (decentralized) and nobody (baseline), at one or several scales.
+ */
+import { migrationRows, overloadRows, overloads, param, schedulingFigures, workflow, type MetricRow } from "g5k-flow";
+
+export default workflow({
+  name: "dvms-vs-entropy",
+  description: "DVMS vs Entropy vs no scheduler: time to solve overloads, violation time, migrations, partition sizes",
+  params: {
+    pms: param.int(256, "physical machines (one scale; see scales)", { min: 4, max: 20_000 }),
+    scales: param.list(param.int(0, "", { min: 4, max: 20_000 }), [], "several PM counts to sweep in one run, e.g. 500,1000,2000 (overrides pms)"),
+    vmsPerPm: param.int(8, "VMs per physical machine", { min: 1, max: 64 }),
+    cores: param.int(6, "cores per physical machine (1 vCPU per VM)", { min: 1, max: 256 }),
+    memoryMiB: param.int(32_768, "memory per physical machine, MiB", { min: 1024 }),
+    duration: param.duration("30m", "simulated (or wall) time each scheduler runs", { min: 1 }),
+    loadMean: param.number(0.6, "mean VM CPU load (VMPlaceS injector)", { min: 0, max: 1 }),
+    loadStd: param.number(0.2, "standard deviation of VM CPU load", { min: 0, max: 1 }),
+    schedulers: param.list(param.choice(["dvms", "entropy", "none"] as const, "dvms"), ["entropy", "dvms", "none"], "schedulers to compare"),
+  },
+  report: {
+    title: "DVMS vs Entropy",
+    charts: [
+      { title: "Median time to solve an overload", table: "scales", kind: "line", x: "scale", y: "medianTimeToSolve", series: "scheduler", xLabel: "physical machines", yLabel: "seconds" },
+      { title: "Cumulated violation time", table: "scales", kind: "bar", x: "scale", y: "violationSeconds", series: "scheduler", xLabel: "physical machines", yLabel: "seconds" },
+      { title: "Time to solve, distribution", table: "overloads", kind: "boxplot", x: "scheduler", y: "timeToSolve", series: "scheduler", yLabel: "seconds" },
+      { title: "Migrations", table: "scales", kind: "bar", x: "scale", y: "migrations", series: "scheduler", xLabel: "physical machines", yLabel: "migrations" },
+      { title: "Scheduler compute time (total)", table: "scales", kind: "line", x: "scale", y: "computeSeconds", series: "scheduler", xLabel: "physical machines", yLabel: "seconds" },
+      { title: "Migration time (total)", table: "scales", kind: "line", x: "scale", y: "migrationSeconds", series: "scheduler", xLabel: "physical machines", yLabel: "seconds" },
+      { title: "DVMS partition sizes", table: "isp", kind: "histogram", x: "size", y: "size", xLabel: "nodes in the partition", yLabel: "ISPs" },
+    ],
+  },
+  async run(x, p) {
+    const scales = p.scales.length > 0 ? p.scales : [p.pms];
+    const results: MetricRow[] = [];
+    for (const scale of scales) {
+      for (const scheduler of p.schedulers) {
+        const labels = { scale, scheduler };
+        await x.scope(`${scheduler}@${scale}`, async (s) => {
+          const nodes = await s.deploy(await s.reserve({ nodes: scale, cores: p.cores, memoryMiB: p.memoryMiB, walltime: p.duration + 3600 }));
+          const vms = await s.bootVms(nodes, { perNode: p.vmsPerPm, vcpus: 1, memoryMiB: 1024 });
+          await s.stress(vms, { kind: "gaussian", mean: p.loadMean, std: p.loadStd });
+          const report = await s.schedule(scheduler, { for: p.duration });
+          const metrics = await s.collect();
+          const events = overloads(metrics);
+          const figures = { ...labels, ...schedulingFigures(events, metrics, report) };
+          results.push(figures);
+          s.metrics("scales", [figures]);
+          s.metrics("overloads", overloadRows(events, labels));
+          s.metrics("migrations", migrationRows(metrics.migrations, labels));
+          for (const [table, rows] of Object.entries(report.tables)) s.metrics(table, rows.map((row) => ({ ...labels, ...row })));
+          const partitions = (report.tables.isp ?? []).map((row) => Number(row.size));
+          s.log(`${scheduler} at ${scale} PMs: ${figures.violations} overloads, median time to solve ${figures.medianTimeToSolve ?? "-"} s, ${figures.migrations} migrations${partitions.length ? `, ${partitions.length} ISPs` : ""}`);
+        });
+      }
+    }
+    x.summary({ scales, schedulers: [...p.schedulers], results });
+  },
+});
