@@ -9,3 +9,4 @@ export { UsageError } from "./errors.ts";
 export { mean, median, quantile, round, sum } from "./metrics/stats.ts";
 export { migrationRows, overloadRows, overloads, schedulingFigures, type Overload, type SchedulingFigures } from "./metrics/figures.ts";
 export { space, type Point, type Space } from "./dsl/space.ts";
+export { PolicyError, underPolicy, type FailurePolicy, type PolicyReport } from "./policy.ts";

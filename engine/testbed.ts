@@ -1,5 +1,6 @@
 import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "./cluster.ts";
 import type { Node, Vm } from "./hosts.ts";
+import type { FailurePolicy } from "./policy.ts";
 import type { MetricRow } from "./scheduler.ts";
 
 /** What a step gives the testbed: logging, progress, cancellation, archive access. */
@@ -30,6 +31,8 @@ export interface ReserveRequest {
 
 export interface DeployOptions {
   readonly image?: string;
+  /** Failed nodes: retried, then excluded or replaced; the step fails below the required count. */
+  readonly policy?: FailurePolicy;
 }
 
 export type Placement =
@@ -42,6 +45,8 @@ export interface BootVmsOptions {
   readonly vcpus?: number;
   readonly memoryMiB?: number;
   readonly placement?: Placement;
+  /** VMs that fail to boot: retried, then excluded; the step fails below the required count. */
+  readonly policy?: FailurePolicy;
 }
 
 export type StressProfile =

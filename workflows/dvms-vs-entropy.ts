@@ -3,7 +3,7 @@
  * same injected load (same seed), scheduled by Entropy (centralized), DVMS
  * (decentralized) and nobody (baseline), at one or several scales.
  */
-import { migrationRows, overloadRows, overloads, param, schedulingFigures, workflow, type MetricRow } from "g5k-flow";
+import { migrationRows, overloadRows, overloads, param, schedulingFigures, space, workflow } from "g5k-flow";
 
 export default workflow({
   name: "dvms-vs-entropy",
@@ -33,28 +33,23 @@ export default workflow({
   },
   async run(x, p) {
     const scales = p.scales.length > 0 ? p.scales : [p.pms];
-    const results: MetricRow[] = [];
-    for (const scale of scales) {
-      for (const scheduler of p.schedulers) {
-        const labels = { scale, scheduler };
-        await x.scope(`${scheduler}@${scale}`, async (s) => {
-          const nodes = await s.deploy(await s.reserve({ nodes: scale, cores: p.cores, memoryMiB: p.memoryMiB, walltime: p.duration + 3600 }));
-          const vms = await s.bootVms(nodes, { perNode: p.vmsPerPm, vcpus: 1, memoryMiB: 1024 });
-          await s.stress(vms, { kind: "gaussian", mean: p.loadMean, std: p.loadStd });
-          const report = await s.schedule(scheduler, { for: p.duration });
-          const metrics = await s.collect();
-          const events = overloads(metrics);
-          const figures = { ...labels, ...schedulingFigures(events, metrics, report) };
-          results.push(figures);
-          s.metrics("scales", [figures]);
-          s.metrics("overloads", overloadRows(events, labels));
-          s.metrics("migrations", migrationRows(metrics.migrations, labels));
-          for (const [table, rows] of Object.entries(report.tables)) s.metrics(table, rows.map((row) => ({ ...labels, ...row })));
-          const partitions = (report.tables.isp ?? []).map((row) => Number(row.size));
-          s.log(`${scheduler} at ${scale} PMs: ${figures.violations} overloads, median time to solve ${figures.medianTimeToSolve ?? "-"} s, ${figures.migrations} migrations${partitions.length ? `, ${partitions.length} ISPs` : ""}`);
-        });
-      }
-    }
-    x.summary({ scales, schedulers: [...p.schedulers], results });
+    // one sweep point per (scale, scheduler): an interrupted comparison resumes where it stopped
+    const runs = await x.sweep("compare", space.product({ scale: scales, scheduler: p.schedulers }), async ({ scale, scheduler }, s) => {
+      const labels = { scale, scheduler };
+      const nodes = await s.deploy(await s.reserve({ nodes: scale, cores: p.cores, memoryMiB: p.memoryMiB, walltime: p.duration + 3600 }));
+      const vms = await s.bootVms(nodes, { perNode: p.vmsPerPm, vcpus: 1, memoryMiB: 1024 });
+      await s.stress(vms, { kind: "gaussian", mean: p.loadMean, std: p.loadStd });
+      const report = await s.schedule(scheduler, { for: p.duration });
+      const metrics = await s.collect();
+      const events = overloads(metrics);
+      const figures = { ...labels, ...schedulingFigures(events, metrics, report) };
+      s.metrics("scales", [figures]);
+      s.metrics("overloads", overloadRows(events, labels));
+      s.metrics("migrations", migrationRows(metrics.migrations, labels));
+      for (const [table, rows] of Object.entries(report.tables)) s.metrics(table, rows.map((row) => ({ ...labels, ...row })));
+      s.log(`${scheduler} at ${scale} PMs: ${figures.violations} overloads, median time to solve ${figures.medianTimeToSolve ?? "-"} s, ${figures.migrations} migrations`);
+      return figures;
+    });
+    x.summary({ scales, schedulers: [...p.schedulers], results: runs.flatMap((r) => (r.status === "done" ? [r.output] : [])) });
   },
 });

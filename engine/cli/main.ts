@@ -44,6 +44,29 @@ export function buildProgram(setExit: (code: number) => void): Command {
     });
 
   program
+    .command("resume")
+    .description("continue a failed or interrupted run: completed steps are skipped, the journal goes on")
+    .argument("<run-dir>", "run archive folder")
+    .option("--testbed-opt <key=value>", "set a testbed option, e.g. a secret that was not archived (repeatable)", collectPair)
+    .option("--json", "print only the final summary JSON on stdout")
+    .action(async (dir: string, opts) => {
+      const { resumeCommand } = await import("./resume-command.ts");
+      setExit(await resumeCommand(dir, opts));
+    });
+
+  program
+    .command("sweep")
+    .description("inspect a run's parameter sweeps")
+    .command("status")
+    .description("points of each sweep: todo, in progress, done, skipped, failed")
+    .argument("<run-dir>", "run archive folder")
+    .option("--json", "print as JSON")
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const { sweepStatusCommand } = await import("./sweep-command.ts");
+      setExit(sweepStatusCommand(dir, opts.json ?? false));
+    });
+
+  program
     .command("list")
     .description("list archived runs")
     .addOption(results())

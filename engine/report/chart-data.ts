@@ -36,8 +36,6 @@ export type ChartData =
       readonly series: readonly { readonly name: string; readonly counts: readonly number[] }[];
     });
 
-type Row = Readonly<Record<string, string>>;
-
 const empty = (reason: string): ChartData => ({ kind: "empty", reason });
 
 /** Groups rows by a key, keeping first-appearance order (deterministic legends). */
@@ -60,86 +58,102 @@ function orderKeys(keys: readonly string[]): string[] {
   return [...numbers, ...keys.filter((k) => numeric(k) === null)];
 }
 
-/** Picks the rows a chart draws, or says why there are none. */
-function selectRows(spec: ChartSpec, table: Table | null): { rows: Row[]; notes: string[] } | string {
+/** One selected row as a chart sees it. */
+interface Point {
+  readonly x: string;
+  readonly y: number;
+  readonly series: string;
+}
+
+/** Picks the rows a chart draws as points, or says why there are none. */
+function selectPoints(spec: ChartSpec, table: Table | null): { points: Point[]; notes: string[] } | string {
   if (!table) return `no data: metrics/${safeName(spec.table)}.csv is missing`;
   const needed = [spec.x, spec.y, spec.series, ...Object.keys(spec.where ?? {})].filter(
     (c): c is string => c !== undefined && !(spec.kind === "histogram" && c === spec.x),
   );
   const missing = needed.filter((c) => !table.columns.includes(c));
   if (missing.length > 0) return `no data: ${table.file} has no column ${missing.map((c) => `'${c}'`).join(", ")}`;
-  const where = Object.entries(spec.where ?? {});
-  const rows = table.rows.filter((row) => where.every(([column, wanted]) => cellMatches(row[column], wanted)));
-  const filter = where.map(([k, v]) => `${k} = ${v}`).join(", ");
-  if (rows.length === 0) return `no data: no row of ${table.file}${filter ? ` with ${filter}` : ""}`;
-  return { rows, notes: [`${table.file}${filter ? `, ${filter}` : ""}: ${rows.length} rows`] };
+  const at = (column: string): number => table.columns.indexOf(column);
+  const where = Object.entries(spec.where ?? {}).map(([column, wanted]) => [at(column), wanted] as const);
+  const [xi, yi, si] = [at(spec.x), at(spec.y), spec.series ? at(spec.series) : -1];
+  const logY = spec.logY ?? false;
+  // without a series column every row is one series, named after y
+  const single = spec.yLabel ?? spec.y;
+  let matched = 0;
+  const points: Point[] = [];
+  for (const row of table.rows) {
+    if (!where.every(([i, wanted]) => cellMatches(row[i], wanted))) continue;
+    matched += 1;
+    const y = numeric(row[yi]);
+    if (y === null || (logY && y <= 0)) continue;
+    points.push({ x: row[xi] ?? "", y, series: si < 0 ? single : row[si] || "(empty)" });
+  }
+  const filter = where.map(([i, v]) => `${table.columns[i]} = ${v}`).join(", ");
+  if (matched === 0) return `no data: no row of ${table.file}${filter ? ` with ${filter}` : ""}`;
+  if (points.length === 0) return `no data: no ${logY ? "positive " : ""}numeric '${spec.y}' in ${table.file}`;
+  const notes = [`${table.file}${filter ? `, ${filter}` : ""}: ${matched} rows`];
+  if (points.length < matched) notes.push(`${matched - points.length} rows without a ${logY ? "positive " : ""}numeric ${spec.y} left out`);
+  return { points, notes };
 }
 
 /** Turns a chart spec and the archive's tables into what the chart draws. */
 export function chartData(spec: ChartSpec, tables: Tables): ChartData {
-  const selected = selectRows(spec, tables.get(spec.table));
+  const selected = selectPoints(spec, tables.get(spec.table));
   if (typeof selected === "string") return empty(selected);
-  const { rows, notes } = selected;
-  const logY = spec.logY ?? false;
-  // without a series column every row is one series, named after y
-  const seriesOf = (row: Row): string => (spec.series ? row[spec.series] || "(empty)" : (spec.yLabel ?? spec.y));
-  const withY = rows
-    .map((row) => ({ row, y: numeric(row[spec.y]) }))
-    .filter((r): r is { row: Row; y: number } => r.y !== null && (!logY || r.y > 0));
-  if (withY.length < rows.length) notes.push(`${rows.length - withY.length} rows without a ${logY ? "positive " : ""}numeric ${spec.y} left out`);
-  if (withY.length === 0) return empty(`no data: no numeric '${spec.y}' in ${spec.table}`);
-  const axes = { xLabel: spec.xLabel ?? spec.x, yLabel: spec.yLabel ?? spec.y, logY, notes };
-  const bySeries = groupBy(withY, (r) => seriesOf(r.row));
+  const { points, notes } = selected;
+  const axes = { xLabel: spec.xLabel ?? spec.x, yLabel: spec.yLabel ?? spec.y, logY: spec.logY ?? false, notes };
+  const bySeries = groupBy(points, (p) => p.series);
+  const byX = (p: Point): string => p.x;
+  const numericX = points.every((p) => numeric(p.x) !== null);
 
   switch (spec.kind) {
     case "histogram": {
-      const edges = histogramEdges(withY.map((r) => r.y));
+      const edges = histogramEdges(points.map((p) => p.y));
       const unit = edges.length > 1 && edges[1] - edges[0] === 1 && Number.isInteger(edges[0] + 0.5);
       const bins = edges.slice(0, -1).map((lo, i) => binLabel(lo, edges[i + 1], unit));
-      const series = [...bySeries].map(([name, items]) => ({ name, counts: histogramCounts(items.map((r) => r.y), edges) }));
+      const series = [...bySeries].map(([name, items]) => ({ name, counts: histogramCounts(items.map((p) => p.y), edges) }));
       return { kind: "histogram", ...axes, xLabel: spec.xLabel ?? spec.y, yLabel: spec.yLabel ?? "count", bins, series };
     }
     case "boxplot": {
-      const categories = orderKeys([...groupBy(withY, (r) => r.row[spec.x]).keys()]);
+      const categories = orderKeys([...groupBy(points, byX).keys()]);
       const colorByCategory = spec.series === spec.x;
-      const groups = colorByCategory ? new Map([[axes.yLabel, withY]]) : bySeries;
+      const groups = colorByCategory ? new Map([[axes.yLabel, points]]) : bySeries;
       const series = [...groups].map(([name, items]) => {
-        const byCategory = groupBy(items, (r) => r.row[spec.x]);
-        const values = categories.map((c) => (byCategory.get(c) ?? []).map((r) => r.y));
+        const byCategory = groupBy(items, byX);
+        const values = categories.map((c) => (byCategory.get(c) ?? []).map((p) => p.y));
         return { name, boxes: values.map(boxStats), counts: values.map((v) => v.length) };
       });
       return { kind: "boxplot", ...axes, categories, colorByCategory, series };
     }
     case "scatter": {
-      const numericX = withY.every((r) => numeric(r.row[spec.x]) !== null);
-      const step = Math.ceil(withY.length / MAX_SCATTER_POINTS);
-      if (step > 1) notes.push(`every ${step}th point of ${withY.length} shown`);
+      const step = Math.ceil(points.length / MAX_SCATTER_POINTS);
+      if (step > 1) notes.push(`every ${step}th point of ${points.length} shown`);
       const series = [...bySeries].map(([name, items]) => ({
         name,
-        points: items.filter((_, i) => i % step === 0).map((r) => [numericX ? (numeric(r.row[spec.x]) ?? 0) : r.row[spec.x], r.y] as const),
+        points: items.filter((_, i) => i % step === 0).map((p) => [numericX ? (numeric(p.x) ?? 0) : p.x, p.y] as const),
       }));
-      const categories = numericX ? null : orderKeys([...new Set(withY.map((r) => r.row[spec.x]))]);
+      const categories = numericX ? null : orderKeys([...new Set(points.map(byX))]);
       return { kind: "xy", chart: "scatter", ...axes, categories, series };
     }
     case "line":
     case "bar": {
       // several rows at one x (repeats, unfiltered columns) are drawn as their mean
-      const numericX = spec.kind === "line" && withY.every((r) => numeric(r.row[spec.x]) !== null);
-      const keys = orderKeys([...new Set(withY.map((r) => r.row[spec.x]))]);
+      const valueAxis = spec.kind === "line" && numericX;
+      const keys = orderKeys([...new Set(points.map(byX))]);
       let averaged = false;
       const series = [...bySeries].map(([name, items]) => {
-        const byX = groupBy(items, (r) => r.row[spec.x]);
-        const points = keys
-          .filter((k) => byX.has(k))
+        const atX = groupBy(items, byX);
+        const drawn = keys
+          .filter((k) => atX.has(k))
           .map((k) => {
-            const ys = (byX.get(k) ?? []).map((r) => r.y);
+            const ys = (atX.get(k) ?? []).map((p) => p.y);
             averaged ||= ys.length > 1;
-            return [numericX ? (numeric(k) ?? 0) : k, mean(ys)] as const;
+            return [valueAxis ? (numeric(k) ?? 0) : k, mean(ys)] as const;
           });
-        return { name, points };
+        return { name, points: drawn };
       });
       if (averaged) notes.push(`points are means of the rows sharing ${spec.x}`);
-      return { kind: "xy", chart: spec.kind, ...axes, categories: numericX ? null : keys, series };
+      return { kind: "xy", chart: spec.kind, ...axes, categories: valueAxis ? null : keys, series };
     }
   }
 }

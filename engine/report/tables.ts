@@ -4,11 +4,11 @@ import { parse } from "csv-parse/sync";
 import { safeName } from "../archive/run-archive.ts";
 import { UsageError } from "../errors.ts";
 
-/** One `metrics/<name>.csv`: header and rows of raw cell strings. */
+/** One `metrics/<name>.csv`: header and rows of raw cell strings, in column order. */
 export interface Table {
   readonly file: string;
   readonly columns: readonly string[];
-  readonly rows: readonly Readonly<Record<string, string>>[];
+  readonly rows: readonly (readonly string[])[];
 }
 
 /** Loads each metrics table once per report; a missing table is `null`, a malformed one a UsageError. */
@@ -34,8 +34,7 @@ export class Tables {
       const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
       throw new UsageError(`corrupt run archive: ${file}: ${reason}`);
     }
-    const [columns = [], ...body] = records;
-    const rows = body.map((cells) => Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? ""])));
+    const [columns = [], ...rows] = records;
     return { file, columns, rows };
   }
 }

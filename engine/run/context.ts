@@ -97,16 +97,20 @@ export class RunContext implements Context {
     const keyed = space.points.map((point) => ({ point, key: pointKey(point) }));
     state.declare(keyed.map((p) => p.key), space.skipped.map(pointKey));
     const { archive } = this.run;
-    for (const { point, key } of keyed) {
-      // points another live process holds are left to it; a dead holder's claim is taken over
-      while (state.state(key) !== "done" && state.state(key) !== "failed") {
-        if (state.claim(key)) {
-          await this.runPoint(sweep, state, point, key, fn);
-          break;
-        }
-        this.throwIfAborted();
+    // First pass: run every free point (a point failed by an earlier attempt is
+    // retried). Points another live process holds are left to it, then waited
+    // for; a dead holder's claim is taken over.
+    const held = [];
+    for (const item of keyed) {
+      if (state.state(item.key) === "done") continue;
+      if (state.claim(item.key)) await this.runPoint(sweep, state, item.point, item.key, fn);
+      else held.push(item);
+    }
+    for (const { point, key } of held) {
+      while (state.state(key) === "in-progress" || (state.state(key) === "todo" && !state.claim(key))) {
         await sleep(200, undefined, { signal: this.run.signal }).catch(() => this.throwIfAborted());
       }
+      if (state.holder(key) === process.pid) await this.runPoint(sweep, state, point, key, fn);
     }
     const results = keyed.map(({ point, key }): SweepResult<P, T> => {
       const error = state.failure(key);
@@ -126,7 +130,10 @@ export class RunContext implements Context {
       state.done(key, output);
       archive.journal({ event: "point-end", sweep, point: key, status: "done" });
     } catch (error) {
-      if (this.run.signal.aborted) throw error; // the claim dies with this process: the point stays to do
+      if (this.run.signal.aborted) {
+        state.unclaim(key); // interrupted, not failed: the point stays to do
+        throw error;
+      }
       state.fail(key, message(error));
       archive.journal({ event: "point-end", sweep, point: key, status: "failed", error: message(error) });
     }

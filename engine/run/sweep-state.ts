@@ -43,7 +43,7 @@ export class SweepState {
     const list = this.points();
     if (list.skipped.includes(key)) return "skipped";
     if (existsSync(this.file(key, "done.json"))) return "done";
-    if (existsSync(this.file(key, "claim"))) return "in-progress";
+    if (this.holder(key) !== null) return "in-progress";
     if (existsSync(this.file(key, "failed.json"))) return "failed";
     return "todo";
   }
@@ -88,6 +88,10 @@ export class SweepState {
     } catch {
       return null;
     }
+  }
+
+  unclaim(key: string): void {
+    rmSync(this.file(key, "claim"), { force: true });
   }
 
   done(key: string, output: unknown): void {
