@@ -9,8 +9,8 @@ export default workflow({
   name: "dvms-vs-entropy",
   description: "DVMS vs Entropy vs no scheduler: time to solve overloads, violation time, migrations, partition sizes",
   params: {
-    pms: param.int(256, "physical machines (one scale; see scales)", { min: 4, max: 20_000 }),
-    scales: param.list(param.int(0, "", { min: 4, max: 20_000 }), [], "several PM counts to sweep in one run, e.g. 500,1000,2000 (overrides pms)"),
+    scales: param.list(param.int(0, "", { min: 4, max: 20_000 }), [250, 500, 1000], "PM counts to compare at, e.g. 500,1000,2000,4000,10000"),
+    pms: param.int(0, "one PM count to run instead of scales (0: use scales)", { min: 0, max: 20_000 }),
     vmsPerPm: param.int(8, "VMs per physical machine", { min: 1, max: 64 }),
     cores: param.int(6, "cores per physical machine (1 vCPU per VM)", { min: 1, max: 256 }),
     memoryMiB: param.int(32_768, "memory per physical machine, MiB", { min: 1024 }),
@@ -32,7 +32,7 @@ export default workflow({
     ],
   },
   async run(x, p) {
-    const scales = p.scales.length > 0 ? p.scales : [p.pms];
+    const scales = p.pms > 0 ? [p.pms] : p.scales;
     // one sweep point per (scale, scheduler): an interrupted comparison resumes where it stopped
     const runs = await x.sweep("compare", space.product({ scale: scales, scheduler: p.schedulers }), async ({ scale, scheduler }, s) => {
       const labels = { scale, scheduler };

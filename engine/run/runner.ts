@@ -10,6 +10,7 @@ import type { ProgressRenderer } from "../progress/types.ts";
 import { testbeds } from "../registry.ts";
 import type { Testbed, TestbedPlugin } from "../testbed.ts";
 import type { Workflow } from "../dsl/workflow.ts";
+import { writeReport } from "../report/index.ts";
 import { completedCheckpoints } from "./checkpoints.ts";
 import { RunContext } from "./context.ts";
 import { engineInfo } from "./engine-info.ts";
@@ -197,5 +198,10 @@ async function execute(run: Execution): Promise<RunOutcome> {
     await run.progress.close();
   }
   archive.finish(status, error);
+  try {
+    await writeReport(archive.dir);
+  } catch (caught) {
+    run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
+  }
   return { dir: archive.dir, status, error, summary: archive.summary() };
 }

@@ -17,7 +17,7 @@ export const DEFAULTS = {
   /** VMPlaceS VM classes' dirty-page intensities, drawn per VM when none is given. */
   dirtyClasses: [0.1, 0.2, 0.3, 0.4] as readonly number[],
   /** Simulated seconds charged per scheduler work unit (deterministic compute time). */
-  computeCost: 1e-6 as Seconds,
+  computeCost: 3e-6 as Seconds,
 } as const;
 
 /** Simulated durations of the provisioning steps (plausible Grid'5000 figures, deterministic). */

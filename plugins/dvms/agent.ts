@@ -1,0 +1,541 @@
+import type { ClusterRuntime, MigrationResult, Observation, Seconds, TimerHandle } from "../../engine/cluster.ts";
+import type { DvmsEvents } from "./isp-log.ts";
+import { isDvmsMessage, type DvmsMessage, type PartitionUpdate } from "./messages.ts";
+import type { DvmsOptions } from "./options.ts";
+import type { Overlay } from "./overlay.ts";
+import {
+  dropMember,
+  excludeNode,
+  ispId,
+  joinToken,
+  newToken,
+  unavailable,
+  type IspOutcome,
+  type IspToken,
+  type NodeView,
+} from "./partition.ts";
+import { runPlan } from "./plan-runner.ts";
+import type { PartitionPlan, PartitionSolver } from "./solver.ts";
+
+/** What one agent is given: its node, the runtime it lives in, and the shared policy. */
+export interface AgentEnv {
+  readonly self: string;
+  readonly runtime: ClusterRuntime;
+  readonly overlay: Overlay;
+  readonly solve: PartitionSolver;
+  readonly events: DvmsEvents;
+  readonly options: DvmsOptions;
+}
+
+/** This node's membership of a partition, as the leader last announced it. */
+interface Membership extends PartitionUpdate {
+  lastUpdate: Seconds;
+}
+
+/** Set while this node holds the token and works on it: collecting views, solving, applying. */
+interface Leading {
+  token: IspToken;
+  phase: "collecting" | "solving" | "applying";
+  readonly lastAck: Map<string, Seconds>;
+  readonly awaiting: Set<string>;
+  ticker: TimerHandle;
+}
+
+/** A token sent and not yet acknowledged by its receiver. */
+interface Handoff {
+  readonly token: IspToken;
+  readonly to: string;
+  readonly timer: TimerHandle;
+}
+
+export type PublicState =
+  | { readonly kind: "free" }
+  | { readonly kind: "checking"; readonly id: string }
+  | {
+      readonly kind: "member";
+      readonly id: string;
+      /** This node's phase when it is the working leader. */
+      readonly leading: "collecting" | "solving" | "applying" | null;
+      /** Members as this node knows them (the leader's list is authoritative). */
+      readonly nodes: readonly string[];
+    };
+
+const EPSILON = 1e-9;
+
+/**
+ * One DVMS node agent (DESIGN §6.2): the whole protocol, written against
+ * the scheduler-facing runtime only, so the simulated datacenter and the
+ * TCP agents run this same code. Callbacks only: every step is a message
+ * handler or a timer, which a discrete-event kernel fires deterministically.
+ */
+export class Agent {
+  readonly self: string;
+  private readonly rt: ClusterRuntime;
+  private membership: Membership | null = null;
+  private watchdog: TimerHandle | null = null;
+  private leading: Leading | null = null;
+  private pending: { readonly token: IspToken; readonly timer: TimerHandle } | null = null;
+  private queue: IspToken[] = [];
+  private readonly handoffs = new Map<string, Handoff>();
+  private monitor: TimerHandle | null = null;
+  private lastCheck = -Infinity;
+  private seq = 0;
+  private running = false;
+
+  constructor(private readonly env: AgentEnv) {
+    this.self = env.self;
+    this.rt = env.runtime;
+  }
+
+  /** Registers the message handler; monitoring starts with `start`. */
+  attach(): void {
+    this.rt.network.listen(this.self, (from, message) => {
+      if (this.alive() && isDvmsMessage(message)) this.receive(from, message);
+    });
+  }
+
+  /** Starts initiating ISPs on overload; the node takes part in others' partitions regardless. */
+  start(): void {
+    this.running = true;
+    this.scheduleCheck();
+  }
+
+  /** No new ISPs from this node; partitions under way finish on their own. */
+  stop(): void {
+    this.running = false;
+    this.monitor?.cancel();
+    this.monitor = null;
+  }
+
+  /** Overload event from the runtime's load monitor (a crossing of the node's capacity). */
+  loadChanged(overloaded: boolean): void {
+    if (overloaded) this.scheduleCheck();
+  }
+
+  state(): PublicState {
+    if (this.membership) {
+      const l = this.leading;
+      return { kind: "member", id: this.membership.id, leading: l?.phase ?? null, nodes: l?.token.nodes ?? this.membership.nodes };
+    }
+    if (this.pending) return { kind: "checking", id: this.pending.token.id };
+    return { kind: "free" };
+  }
+
+  // ---- monitoring -------------------------------------------------------
+
+  /** At most one check per checkPeriod; while overloaded, one every checkPeriod. */
+  private scheduleCheck(): void {
+    if (!this.running || this.monitor) return;
+    const now = this.rt.now();
+    const at = Math.max(now, this.lastCheck + this.env.options.checkPeriod);
+    this.monitor = this.after(at - now, () => {
+      this.monitor = null;
+      this.check();
+    });
+  }
+
+  private check(): void {
+    this.lastCheck = this.rt.now();
+    const view = this.localView();
+    if (!overloaded(view)) return;
+    if (this.isFree()) this.initiate(view);
+    this.scheduleCheck();
+  }
+
+  private initiate(view: NodeView): void {
+    const now = this.rt.now();
+    const id = ispId(this.self, ++this.seq);
+    this.env.events.ispStarted(id, this.self, now);
+    this.lead(newToken(id, this.self, view, now));
+  }
+
+  // ---- message dispatch -------------------------------------------------
+
+  private receive(from: string, m: DvmsMessage): void {
+    switch (m.type) {
+      case "isp":
+        this.send(from, { type: "isp-ack", id: m.token.id });
+        this.route(m.token);
+        return;
+      case "isp-ack": {
+        const h = this.handoffs.get(m.id);
+        if (h && h.to === from) {
+          h.timer.cancel();
+          this.handoffs.delete(m.id);
+        }
+        return;
+      }
+      case "check":
+        return this.onCheck(from, m.id);
+      case "check-reply":
+        return this.onCheckReply(m.id, m.valid);
+      case "update":
+        return this.onUpdate(from, m);
+      case "ack":
+        return this.onAck(from, m.id, m.version, m.view);
+      case "left":
+        return this.onLeft(from, m.id);
+      case "dissolve":
+        if (this.membership?.id === m.id) this.leave();
+        return;
+    }
+  }
+
+  // ---- the token ---------------------------------------------------------
+
+  /** Decides what to do with a token that reached this node (DESIGN §6.2). */
+  private route(token: IspToken): void {
+    const now = this.rt.now();
+    // A token nobody touched for the partition timeout belongs to a partition whose members have left.
+    if (now - token.updatedAt > this.env.options.partitionTimeout) return;
+    if (token.nodes.includes(this.self)) return this.routeOwn(token);
+    const mine = this.membership;
+    if (mine) return this.shortcut(token, mine);
+    if (this.pending) {
+      this.queue.push(token);
+      return;
+    }
+    // Free: ask the initiator whether the partition still exists before joining.
+    const timer = this.after(this.env.options.handoffTimeout, () => this.checkFailed(token.id));
+    this.pending = { token, timer };
+    this.send(token.initiator, { type: "check", id: token.id });
+  }
+
+  /** The token came back to one of its own members. */
+  private routeOwn(token: IspToken): void {
+    if (this.membership?.id !== token.id) return; // this node left that partition: the token is stale
+    if (this.self !== token.initiator) {
+      this.sendToken(token.initiator, token);
+      return;
+    }
+    if (token.state === "growing") {
+      this.forward({ ...token, state: "blocked", detour: [] });
+    } else {
+      this.dissolve(token, "dissolved", 0);
+    }
+  }
+
+  /** A foreign token at a busy node goes straight to the first out of this node's partition. */
+  private shortcut(token: IspToken, mine: Membership): void {
+    if (token.detour.includes(mine.id)) {
+      // Looping between busy partitions: send it home, where it turns Blocked or dissolves.
+      this.sendToken(token.initiator, { ...token, detour: [] });
+      return;
+    }
+    let next = mine.firstOut;
+    if (next === null || next === this.self || token.excluded.includes(next)) {
+      const skip = new Set([...mine.nodes, ...token.excluded]);
+      next = this.env.overlay.firstOut(this.self, mine, skip);
+    }
+    this.sendToken(next ?? token.initiator, { ...token, detour: [...token.detour, mine.id] });
+  }
+
+  private sendToken(to: string, token: IspToken): void {
+    const sent: IspToken = { ...token, hops: token.hops + 1 };
+    this.handoffs.get(token.id)?.timer.cancel();
+    const timer = this.after(this.env.options.handoffTimeout, () => this.handoffFailed(token.id));
+    this.handoffs.set(token.id, { token: sent, to, timer });
+    this.send(to, { type: "isp", token: sent });
+  }
+
+  /** The receiver never acknowledged: take it for dead and route the token again without it. */
+  private handoffFailed(id: string): void {
+    const h = this.handoffs.get(id);
+    if (!h) return;
+    this.handoffs.delete(id);
+    if (h.to === h.token.initiator) {
+      this.dissolve(h.token, "dissolved", 0); // the initiator is gone, so is its partition
+      return;
+    }
+    const token = excludeNode(h.token, h.to);
+    if (!token.nodes.includes(this.self)) this.route(token);
+    else if (this.membership?.id === token.id) this.forward(token);
+  }
+
+  private onCheck(from: string, id: string): void {
+    const valid = this.membership?.id === id;
+    if (valid) this.touch();
+    this.send(from, { type: "check-reply", id, valid });
+  }
+
+  private onCheckReply(id: string, valid: boolean): void {
+    const p = this.pending;
+    if (!p || p.token.id !== id) return;
+    p.timer.cancel();
+    this.pending = null;
+    if (valid) this.lead(joinToken(p.token, this.self, this.localView(), this.rt.now()));
+    this.drain();
+  }
+
+  /** The initiator did not answer: it is gone, so is its partition. */
+  private checkFailed(id: string): void {
+    const p = this.pending;
+    if (!p || p.token.id !== id) return;
+    this.pending = null;
+    this.dissolve(p.token, "dissolved", 0);
+    this.drain();
+  }
+
+  private drain(): void {
+    while (!this.pending && this.queue.length > 0) this.route(this.queue.shift()!);
+  }
+
+  // ---- leading -------------------------------------------------------------
+
+  /** This node joined (or started) the partition as its leader. */
+  private lead(token: IspToken): void {
+    const now = this.rt.now();
+    this.announce(token);
+    if (token.nodes.length < this.env.options.minPartitionSize) {
+      this.forward(token);
+      return;
+    }
+    const others = token.nodes.filter((n) => n !== this.self);
+    this.leading = {
+      token,
+      phase: "collecting",
+      lastAck: new Map(others.map((n) => [n, now])),
+      awaiting: new Set(others),
+      ticker: this.after(this.env.options.announcePeriod, () => this.tick()),
+    };
+    if (others.length === 0) this.solve();
+  }
+
+  /** Offers the token to the partition's first out; with none left, the ISP has no solution. */
+  private forward(token: IspToken): void {
+    this.stopLeading();
+    const next = this.firstOut(token);
+    const moved: IspToken = { ...token, updatedAt: this.rt.now() };
+    if (next === null) this.dissolve(moved, "dissolved", 0);
+    else this.sendToken(next, moved);
+  }
+
+  private firstOut(token: IspToken): string | null {
+    return this.env.overlay.firstOut(this.self, token, unavailable(token));
+  }
+
+  /** Tells the members who leads, who is in and where the first out is; refreshes this node's own membership. */
+  private announce(token: IspToken): void {
+    const update: PartitionUpdate = {
+      id: token.id,
+      initiator: token.initiator,
+      leader: this.self,
+      nodes: token.nodes,
+      version: token.version,
+      state: token.state,
+      hops: token.hops,
+      firstOut: this.firstOut(token),
+    };
+    this.setMembership(update);
+    for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "update", ...update });
+  }
+
+  /** Every announcePeriod while leading: drop silent members, re-announce (DESIGN §6.2 liveness). */
+  private tick(): void {
+    const l = this.leading;
+    if (!l) return;
+    const now = this.rt.now();
+    for (const [member, at] of l.lastAck) {
+      if (now - at > this.env.options.memberTimeout) {
+        if (!this.dropFromLeading(member)) return;
+      }
+    }
+    this.announce(l.token);
+    l.ticker = this.after(this.env.options.announcePeriod, () => this.tick());
+  }
+
+  /** Removes a failed member; returns false when that dissolved the partition (initiator lost). */
+  private dropFromLeading(member: string): boolean {
+    const l = this.leading;
+    if (!l) return false;
+    if (member === l.token.initiator) {
+      this.dissolve(l.token, "dissolved", 0);
+      return false;
+    }
+    l.token = dropMember(l.token, member, this.rt.now());
+    l.lastAck.delete(member);
+    l.awaiting.delete(member);
+    this.announce(l.token);
+    if (l.phase === "collecting" && l.awaiting.size === 0) this.solve();
+    return true;
+  }
+
+  private onAck(from: string, id: string, version: number, view: NodeView): void {
+    const l = this.leading;
+    if (!l || l.token.id !== id || !l.lastAck.has(from)) return;
+    l.lastAck.set(from, this.rt.now());
+    if (version !== l.token.version) return;
+    l.token = { ...l.token, views: { ...l.token.views, [from]: view } };
+    if (l.awaiting.delete(from) && l.phase === "collecting" && l.awaiting.size === 0) this.solve();
+  }
+
+  private onLeft(from: string, id: string): void {
+    if (this.leading?.token.id === id && this.leading.lastAck.has(from)) this.dropFromLeading(from);
+  }
+
+  /** Runs the solver on the members' views; its cost is charged to the clock before acting. */
+  private solve(): void {
+    const l = this.leading;
+    if (!l) return;
+    l.phase = "solving";
+    const solved = l.token;
+    const plan = this.env.solve(observationOf(solved, this.rt.now()), solved.nodes, this.env.options.solverTimeLimit);
+    const delay = this.rt.computeDelay(plan.work, plan.seconds);
+    this.env.events.computed(this.rt.clock === "wall" ? plan.seconds : delay);
+    this.after(delay, () => this.decided(solved, plan));
+  }
+
+  private decided(solved: IspToken, plan: PartitionPlan): void {
+    const l = this.leading;
+    if (!l || l.token.id !== solved.id || l.phase !== "solving") return;
+    // Members dropped while solving: the plan may use them, so solve again without them.
+    if (l.token.nodes.length !== solved.nodes.length) return this.solve();
+    if (plan.status === "solved" || plan.status === "unchanged") this.apply(plan);
+    else this.forward(l.token);
+  }
+
+  private apply(plan: PartitionPlan): void {
+    const l = this.leading!;
+    l.phase = "applying";
+    const id = l.token.id;
+    runPlan(
+      plan.actions,
+      (vm, to, done) => this.rt.migrate(vm, to, (result) => this.alive() && done(result)),
+      (results) => this.applied(id, results),
+    );
+  }
+
+  private applied(id: string, results: readonly MigrationResult[]): void {
+    const l = this.leading;
+    if (!l || l.token.id !== id) return;
+    for (const r of results) this.env.events.migrated(r);
+    const ok = results.filter((r) => r.outcome === "ok").length;
+    this.dissolve(l.token, ok === results.length ? "solved" : "dissolved", ok);
+  }
+
+  private stopLeading(): void {
+    this.leading?.ticker.cancel();
+    this.leading = null;
+  }
+
+  /** Ends the ISP: members are told, the metrics get its outcome. */
+  private dissolve(token: IspToken, outcome: IspOutcome, migrations: number): void {
+    for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "dissolve", id: token.id, outcome });
+    if (this.leading?.token.id === token.id) this.stopLeading();
+    if (this.membership?.id === token.id) this.leave();
+    this.ended(token, outcome, migrations);
+  }
+
+  private ended(partition: { readonly id: string; readonly nodes: readonly string[]; readonly hops: number }, outcome: IspOutcome, migrations: number): void {
+    this.env.events.ispEnded(partition.id, { at: this.rt.now(), size: partition.nodes.length, hops: partition.hops, migrations, outcome });
+  }
+
+  // ---- membership ----------------------------------------------------------
+
+  private setMembership(update: PartitionUpdate): void {
+    this.membership = { ...update, lastUpdate: this.rt.now() };
+    this.armWatchdog();
+  }
+
+  private onUpdate(from: string, m: Extract<DvmsMessage, { type: "update" }>): void {
+    const mine = this.membership;
+    if (!mine || mine.id !== m.id) {
+      this.send(from, { type: "left", id: m.id });
+      return;
+    }
+    if (m.version < mine.version) return; // a late re-announce from an earlier leader
+    const { type: _, ...update } = m;
+    this.setMembership(update);
+    this.send(from, { type: "ack", id: m.id, version: m.version, view: this.localView() });
+  }
+
+  private touch(): void {
+    if (this.membership) this.membership.lastUpdate = this.rt.now();
+  }
+
+  /** One timer per member, re-armed lazily: members leave a partition silent for partitionTimeout. */
+  private armWatchdog(): void {
+    if (this.watchdog || !this.membership) return;
+    const timeout = this.env.options.partitionTimeout;
+    const wait = Math.max(0, this.membership.lastUpdate + timeout - this.rt.now());
+    this.watchdog = this.after(wait, () => {
+      this.watchdog = null;
+      const mine = this.membership;
+      if (!mine) return;
+      if (this.rt.now() - mine.lastUpdate >= timeout - EPSILON) {
+        this.ended(mine, "timed-out", 0);
+        this.leave();
+      } else {
+        this.armWatchdog();
+      }
+    });
+  }
+
+  private leave(): void {
+    this.stopLeading();
+    this.watchdog?.cancel();
+    this.watchdog = null;
+    this.membership = null;
+  }
+
+  private isFree(): boolean {
+    return this.membership === null && this.pending === null;
+  }
+
+  // ---- runtime plumbing ----------------------------------------------------
+
+  private send(to: string, message: DvmsMessage): void {
+    this.rt.network.send(this.self, to, message);
+  }
+
+  /** Timers of a crashed node do nothing: a crash loses the agent's memory. */
+  private after(delay: Seconds, fire: () => void): TimerHandle {
+    return this.rt.setTimer(delay, () => {
+      if (this.alive()) fire();
+    });
+  }
+
+  private alive(): boolean {
+    const up = this.rt.observe([this.self]).nodes.find((n) => n.name === this.self)?.online ?? false;
+    if (!up) this.halt();
+    return up;
+  }
+
+  /** The node is down: it forgets everything. An ISP it initiated dies with it (DESIGN §6.2). */
+  private halt(): void {
+    const mine = this.membership;
+    if (mine?.initiator === this.self) this.ended(mine, "dissolved", 0);
+    this.leave();
+    this.pending?.timer.cancel();
+    this.pending = null;
+    this.queue = [];
+    for (const h of this.handoffs.values()) h.timer.cancel();
+    this.handoffs.clear();
+    this.monitor?.cancel();
+    this.monitor = null;
+  }
+
+  private localView(): NodeView {
+    const obs = this.rt.observe([this.self]);
+    const node = obs.nodes.find((n) => n.name === this.self);
+    if (!node) throw new Error(`runtime does not know node ${this.self}`);
+    return { node, vms: obs.vms.filter((v) => v.node === this.self) };
+  }
+}
+
+function overloaded(view: NodeView): boolean {
+  let demand = 0;
+  for (const vm of view.vms) demand += vm.cpuDemand;
+  return demand > view.node.cores + EPSILON;
+}
+
+/** The partition's state as the solver sees it: the members' views, ordered by name. */
+export function observationOf(token: IspToken, time: Seconds): Observation {
+  const names = [...token.nodes].sort();
+  const views = names.map((n) => token.views[n]).filter((v): v is NodeView => v !== undefined);
+  return {
+    time,
+    nodes: views.map((v) => v.node),
+    vms: views.flatMap((v) => v.vms).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  };
+}

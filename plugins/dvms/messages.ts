@@ -1,0 +1,53 @@
+import type { IspOutcome, IspToken, NodeView, PartitionState } from "./partition.ts";
+
+/** A partition as its leader announces it to the members. */
+export interface PartitionUpdate {
+  readonly id: string;
+  readonly initiator: string;
+  readonly leader: string;
+  readonly nodes: readonly string[];
+  readonly version: number;
+  readonly state: PartitionState;
+  readonly hops: number;
+  readonly firstOut: string | null;
+}
+
+/**
+ * Agent-to-agent messages of the ISP protocol (DESIGN §6.2). Plain JSON
+ * values, so the TCP runtime ships them as they are.
+ */
+export type DvmsMessage =
+  /** Hands the token to a candidate (join, shortcut or return to the initiator). */
+  | { readonly type: "isp"; readonly token: IspToken }
+  /** The receiver of an `isp` took responsibility for it (else the sender suspects it dead). */
+  | { readonly type: "isp-ack"; readonly id: string }
+  /** Candidate -> initiator: is this partition still alive? */
+  | { readonly type: "check"; readonly id: string }
+  | { readonly type: "check-reply"; readonly id: string; readonly valid: boolean }
+  /** Leader -> members: membership, first out, version; sent on join and re-announced while the leader works. */
+  | ({ readonly type: "update" } & PartitionUpdate)
+  /** Member -> leader: alive, with a fresh local view. */
+  | { readonly type: "ack"; readonly id: string; readonly version: number; readonly view: NodeView }
+  /** Reply to an update from a node that is not (any more) a member. */
+  | { readonly type: "left"; readonly id: string }
+  | { readonly type: "dissolve"; readonly id: string; readonly outcome: IspOutcome };
+
+export type DvmsMessageType = DvmsMessage["type"];
+
+const TYPES: ReadonlySet<string> = new Set<DvmsMessageType>([
+  "isp",
+  "isp-ack",
+  "check",
+  "check-reply",
+  "update",
+  "ack",
+  "left",
+  "dissolve",
+]);
+
+/** Narrows what arrives from the network; anything else is dropped by the agent. */
+export function isDvmsMessage(value: unknown): value is DvmsMessage {
+  if (typeof value !== "object" || value === null) return false;
+  const { type } = value as { type?: unknown };
+  return typeof type === "string" && TYPES.has(type);
+}

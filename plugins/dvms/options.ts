@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { UsageError } from "../../engine/errors.ts";
+
+/** DVMS tunables; defaults are the VMPlaceS / DESIGN §6.2 values. */
+export interface DvmsOptions {
+  /** Smallest partition the solver is tried on (VMPlaceS: 4). */
+  readonly minPartitionSize: number;
+  readonly overlay: "ring" | "lbo";
+  /** Monitoring: a node checks its load at most this often (s). */
+  readonly checkPeriod: number;
+  /** A working leader re-announces its partition this often (s). */
+  readonly announcePeriod: number;
+  /** Members dissolve a partition not updated for this long (s). */
+  readonly partitionTimeout: number;
+  /** A leader drops a member that has not acked for this long (s). */
+  readonly memberTimeout: number;
+  /** A token receiver that does not ack within this time is taken for dead (s). */
+  readonly handoffTimeout: number;
+  /** Time limit given to the Entropy solver for one partition (s). */
+  readonly solverTimeLimit: number;
+  /** Seed of the overlay's random choices (Vivaldi peer sampling). */
+  readonly seed: number;
+}
+
+export const DEFAULT_OPTIONS: DvmsOptions = {
+  minPartitionSize: 4,
+  overlay: "ring",
+  checkPeriod: 1,
+  announcePeriod: 0.5,
+  partitionTimeout: 4,
+  memberTimeout: 1.5,
+  handoffTimeout: 1,
+  solverTimeLimit: 5,
+  seed: 1,
+};
+
+const positive = z.coerce.number().positive();
+const schema = z
+  .object({
+    minPartitionSize: z.coerce.number().int().min(1),
+    overlay: z.enum(["ring", "lbo"]),
+    checkPeriod: positive,
+    announcePeriod: positive,
+    partitionTimeout: positive,
+    memberTimeout: positive,
+    handoffTimeout: positive,
+    solverTimeLimit: positive,
+    seed: z.coerce.number().int(),
+  })
+  .strict()
+  .partial();
+
+/** Merges user options (possibly strings from the CLI) over the defaults; bad ones are a UsageError. */
+export function resolveOptions(input: Readonly<Record<string, unknown>> = {}): DvmsOptions {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue.path.length > 0 ? issue.path.join(".") : "options";
+    throw new UsageError(`dvms: bad option ${where}: ${issue.message}`);
+  }
+  const options = { ...DEFAULT_OPTIONS, ...parsed.data };
+  if (options.announcePeriod >= options.partitionTimeout) {
+    throw new UsageError("dvms: announcePeriod must be shorter than partitionTimeout");
+  }
+  return options;
+}

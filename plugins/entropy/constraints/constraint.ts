@@ -1,0 +1,57 @@
+import type { Problem } from "../model/problem.ts";
+import type { Live } from "../plan/live.ts";
+import type { Budget } from "../solver/budget.ts";
+import type { Placement } from "../solver/placement.ts";
+import type { Targets } from "../solver/targets.ts";
+
+/**
+ * One placement constraint and what the solver and planner need from it.
+ * Discrete constraints hold on the final configuration; continuous ones
+ * (`continuous: true`) also at every instant of the plan, which the planner
+ * enforces through `admits`.
+ */
+export interface Constraint {
+  /** BtrPlace id ("ban", "spread"...). */
+  readonly id: string;
+  readonly continuous: boolean;
+  /**
+   * Which placements `accepts` must be consulted for: the VMs it is about,
+   * the nodes it is about (any VM placed there), or every placement.
+   */
+  readonly scope: { readonly vms: readonly number[] } | { readonly nodes: readonly number[] } | "all" | "none";
+  /** Adjusts the targets: states, demands, capacities, pinned VMs. */
+  prepare?(t: Targets, p: Problem): void;
+  /** Runs after every `prepare`: chooses node states within a bound (maxOnline). */
+  decideNodes?(t: Targets, p: Problem): void;
+  /** Repair mode: VMs that must leave their current host for this constraint to hold. */
+  misplaced?(pl: Placement, budget: Budget): readonly number[];
+  /** May `vm` be placed on `node`, given the VMs placed so far? */
+  accepts?(pl: Placement, vm: number, node: number): boolean;
+  /** Why the final configuration violates the constraint, or null. */
+  violation(pl: Placement): string | null;
+  /** Continuous only: may `vm` start arriving on `node` now? */
+  admits?(live: Live, vm: number, node: number): boolean;
+  /** Continuous only: may `node` start booting now? */
+  admitsNodeBoot?(live: Live, node: number): boolean;
+}
+
+/** Resolves the ids of a BtrPlace JSON constraint to element indices (UsageError on bad input). */
+export interface ParseContext {
+  vm(field: string): number;
+  vms(field: string): number[];
+  node(field: string): number;
+  nodes(field: string): number[];
+  vmGroups(field: string): number[][];
+  nodeGroups(field: string): number[][];
+  /** A resource id; declares the resource if no view named it. */
+  rc(field: string): string;
+  number(field: string): number;
+  /** The `continuous` flag (false when absent). */
+  continuous(): boolean;
+}
+
+/** A constraint type of the catalogue: its BtrPlace id and how to read it from JSON. */
+export interface ConstraintKind {
+  readonly id: string;
+  parse(ctx: ParseContext): Constraint;
+}

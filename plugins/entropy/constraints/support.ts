@@ -1,0 +1,31 @@
+import type { Problem } from "../model/problem.ts";
+
+/** Index of resource `rc`; prepare/accepts only run on problems whose builder declared it. */
+export function rcIndex(p: Pick<Problem, "resources">, rc: string): number {
+  const r = p.resources.indexOf(rc);
+  if (r < 0) throw new Error(`resource '${rc}' missing from the problem`);
+  return r;
+}
+
+/** Groups `vms` by the node they are placed on (skipping unplaced ones). */
+export function byHost(vms: readonly number[], host: Int32Array): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (const v of vms) {
+    const n = host[v];
+    if (n < 0) continue;
+    const g = groups.get(n);
+    if (g) g.push(v);
+    else groups.set(n, [v]);
+  }
+  return groups;
+}
+
+/** The key holding the most items (lowest key on ties), or undefined when empty. */
+export function largest<K extends number>(groups: Map<K, readonly number[]>): K | undefined {
+  let best: K | undefined;
+  for (const [k, g] of groups) {
+    const size = best === undefined ? -1 : (groups.get(best) as readonly number[]).length;
+    if (g.length > size || (g.length === size && k < (best as K))) best = k;
+  }
+  return best;
+}

@@ -1,0 +1,8 @@
+/** Entropy: constraint-based placement and reconfiguration planning (DESIGN §6.1). */
+export { entropySolver } from "./instance-solver.ts";
+export { solveObservation, type PartitionPlan, type PlannedMigration } from "./observation.ts";
+export { entropyScheduler, type EntropyOptions } from "./scheduler.ts";
+export { readInstanceFile, parseInstance } from "./io/instance-reader.ts";
+export { planToJson, writePlanFile, type PlanJson, type PlanActionJson } from "./io/plan-writer.ts";
+export { solve, type Solution, type SolveOptions, type SolveStatus } from "./solver/solve.ts";
+export type { Problem, VmStatus } from "./model/problem.ts";

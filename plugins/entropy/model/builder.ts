@@ -1,0 +1,123 @@
+import { UsageError } from "../../../engine/errors.ts";
+import type { Constraint } from "../constraints/constraint.ts";
+import type { Problem, VmStatus } from "./problem.ts";
+
+/** VMPlaceS migration speed (125 MB/s): a migration lasts memory / speed, so its cost is weighted by memory. */
+export const MIGRATION_BYTES_PER_SECOND = 125e6;
+/** Duration of an action the instance gives no figure for (BtrPlace's default is one time unit). */
+export const DEFAULT_ACTION_SECONDS = 1;
+
+const MEMORY_RESOURCES = ["mem", "memory", "ram"];
+
+export interface NodeSpec {
+  readonly online?: boolean;
+  readonly capacity: Readonly<Record<string, number>>;
+  readonly bootSeconds?: number;
+  readonly shutdownSeconds?: number;
+}
+
+export interface VmSpec {
+  readonly status?: VmStatus;
+  /** Required for running and sleeping VMs. */
+  readonly host?: string;
+  readonly demand: Readonly<Record<string, number>>;
+  readonly migrateSeconds?: number;
+  readonly bootSeconds?: number;
+  readonly shutdownSeconds?: number;
+}
+
+/** Builds a Problem from string ids; constraints are added once every element is declared. */
+export class ProblemBuilder {
+  private readonly nodeIds = new Map<string, number>();
+  private readonly vmIds = new Map<string, number>();
+  private readonly nodeSpecs: NodeSpec[] = [];
+  private readonly vmSpecs: VmSpec[] = [];
+  private readonly resourceSet = new Set<string>();
+  private readonly constraints: Constraint[] = [];
+
+  node(id: string, spec: NodeSpec): this {
+    if (this.nodeIds.has(id)) throw new UsageError(`node '${id}' declared twice`);
+    this.nodeIds.set(id, this.nodeSpecs.length);
+    this.nodeSpecs.push(spec);
+    for (const rc of Object.keys(spec.capacity)) this.resourceSet.add(rc);
+    return this;
+  }
+
+  vm(id: string, spec: VmSpec): this {
+    if (this.vmIds.has(id)) throw new UsageError(`VM '${id}' declared twice`);
+    this.vmIds.set(id, this.vmSpecs.length);
+    this.vmSpecs.push(spec);
+    for (const rc of Object.keys(spec.demand)) this.resourceSet.add(rc);
+    return this;
+  }
+
+  hasNode(id: string): boolean {
+    return this.nodeIds.has(id);
+  }
+
+  hasVm(id: string): boolean {
+    return this.vmIds.has(id);
+  }
+
+  nodeIndex(id: string): number {
+    const i = this.nodeIds.get(id);
+    if (i === undefined) throw new UsageError(`unknown node '${id}'`);
+    return i;
+  }
+
+  vmIndex(id: string): number {
+    const i = this.vmIds.get(id);
+    if (i === undefined) throw new UsageError(`unknown VM '${id}'`);
+    return i;
+  }
+
+  /** Declares a resource even if no element names it (a constraint may). */
+  resource(rc: string): this {
+    this.resourceSet.add(rc);
+    return this;
+  }
+
+  constrain(c: Constraint): this {
+    this.constraints.push(c);
+    return this;
+  }
+
+  build(): Problem {
+    const resources = [...this.resourceSet];
+    const nodes = [...this.nodeIds.keys()];
+    const vms = [...this.vmIds.keys()];
+    const capacity = resources.map((rc) => Float64Array.from(this.nodeSpecs, (s) => s.capacity[rc] ?? 0));
+    const demand = resources.map((rc) => Float64Array.from(this.vmSpecs, (s) => s.demand[rc] ?? 0));
+    const memRc = resources.findIndex((rc) => MEMORY_RESOURCES.includes(rc.toLowerCase()));
+    const host = new Int32Array(vms.length).fill(-1);
+    this.vmSpecs.forEach((s, v) => {
+      const status = s.status ?? "running";
+      if (status === "running" || status === "sleeping") {
+        if (s.host === undefined) throw new UsageError(`${status} VM '${vms[v]}' has no host`);
+        host[v] = this.nodeIndex(s.host);
+      }
+    });
+    const memorySeconds = (v: number): number => {
+      const mib = memRc < 0 ? 0 : demand[memRc][v];
+      return mib > 0 ? (mib * 1048576) / MIGRATION_BYTES_PER_SECOND : DEFAULT_ACTION_SECONDS;
+    };
+    return {
+      nodes,
+      vms,
+      resources,
+      nodeOnline: this.nodeSpecs.map((s) => s.online ?? true),
+      capacity,
+      vmStatus: this.vmSpecs.map((s) => s.status ?? "running"),
+      host,
+      demand,
+      durations: {
+        migrate: Float64Array.from(this.vmSpecs, (s, v) => s.migrateSeconds ?? memorySeconds(v)),
+        bootVm: Float64Array.from(this.vmSpecs, (s) => s.bootSeconds ?? DEFAULT_ACTION_SECONDS),
+        shutdownVm: Float64Array.from(this.vmSpecs, (s) => s.shutdownSeconds ?? DEFAULT_ACTION_SECONDS),
+        bootNode: Float64Array.from(this.nodeSpecs, (s) => s.bootSeconds ?? DEFAULT_ACTION_SECONDS),
+        shutdownNode: Float64Array.from(this.nodeSpecs, (s) => s.shutdownSeconds ?? DEFAULT_ACTION_SECONDS),
+      },
+      constraints: this.constraints,
+    };
+  }
+}
