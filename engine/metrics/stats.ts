@@ -1,12 +1,16 @@
 /** Order statistics for experiment figures. Empty input gives null, never NaN. */
 
+/** Quantile of sorted values by linear interpolation between order statistics (R type 7, numpy's default). */
+export function quantileOfSorted(sorted: readonly number[], p: number): number {
+  const h = (sorted.length - 1) * p;
+  const lo = Math.floor(h);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  // clamped: float rounding must not step outside the two neighbours
+  return Math.min(Math.max(sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]), sorted[lo]), sorted[hi]);
+}
+
 export function quantile(values: readonly number[], q: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const position = (sorted.length - 1) * q;
-  const low = Math.floor(position);
-  const high = Math.ceil(position);
-  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+  return values.length === 0 ? null : quantileOfSorted([...values].sort((a, b) => a - b), q);
 }
 
 export const median = (values: readonly number[]): number | null => quantile(values, 0.5);

@@ -1,6 +1,7 @@
 import { safeName } from "../archive/run-archive.ts";
 import type { ChartSpec } from "../dsl/workflow.ts";
-import { type BoxStats, boxStats, histogramCounts, histogramEdges } from "./stats.ts";
+import { formatNumber } from "./format.ts";
+import { type BoxStats, boxStats, histogramCounts, histogramEdges, sampleIndices } from "./stats.ts";
 import { cellMatches, numeric, type Table, type Tables } from "./tables.ts";
 
 /** Scatter plots keep at most this many points per chart, so a page stays light. */
@@ -126,11 +127,11 @@ export function chartData(spec: ChartSpec, tables: Tables): ChartData {
       return { kind: "boxplot", ...axes, categories, colorByCategory, series };
     }
     case "scatter": {
-      const step = Math.ceil(points.length / MAX_SCATTER_POINTS);
-      if (step > 1) notes.push(`every ${step}th point of ${points.length} shown`);
-      const series = [...bySeries].map(([name, items]) => ({
+      const shown = sampleIndices(points.length, MAX_SCATTER_POINTS).map((i) => points[i]);
+      if (shown.length < points.length) notes.push(`a seeded random sample of ${shown.length} of ${points.length} points shown`);
+      const series = [...groupBy(shown, (p) => p.series)].map(([name, items]) => ({
         name,
-        points: items.filter((_, i) => i % step === 0).map((p) => [numericX ? (numeric(p.x) ?? 0) : p.x, p.y] as const),
+        points: items.map((p) => [numericX ? (numeric(p.x) ?? 0) : p.x, p.y] as const),
       }));
       const categories = numericX ? null : orderKeys([...new Set(points.map(byX))]);
       return { kind: "xy", chart: "scatter", ...axes, categories, series };
@@ -163,10 +164,4 @@ function binLabel(lo: number, hi: number, unit: boolean): string {
   const integerBins = Number.isInteger(lo + 0.5) && Number.isInteger(hi + 0.5);
   if (integerBins) return `${lo + 0.5}–${hi - 0.5}`;
   return `${formatNumber(lo)}–${formatNumber(hi)}`;
-}
-
-/** Short, stable text for a number: integers as is, others to 4 significant digits. */
-export function formatNumber(value: number): string {
-  if (Number.isInteger(value)) return String(value);
-  return String(Number(value.toPrecision(4)));
 }

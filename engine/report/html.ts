@@ -1,4 +1,4 @@
-import { formatNumber } from "./chart-data.ts";
+import { formatNumber } from "./format.ts";
 
 const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
@@ -23,16 +23,15 @@ export function displayValue(value: unknown): string {
 }
 
 /** A cell; numbers are right-aligned and keep their exact value as a tooltip. */
-export function cell(value: unknown, tag: "td" | "th" = "td"): string {
-  const numeric = typeof value === "number";
-  const attrs = numeric ? ` class="num" title="${escapeHtml(String(value))}"` : "";
-  return `<${tag}${attrs}>${escapeHtml(displayValue(value))}</${tag}>`;
+export function cell(value: unknown): string {
+  const attrs = typeof value === "number" ? ` class="num" title="${escapeHtml(String(value))}"` : "";
+  return `<td${attrs}>${escapeHtml(displayValue(value))}</td>`;
 }
 
 /** Two-column table of names and values. */
-export function keyValueTable(entries: readonly (readonly [string, unknown])[], className = "kv"): string {
+export function keyValueTable(entries: readonly (readonly [string, unknown])[]): string {
   const rows = entries.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th>${cell(v)}</tr>`).join("");
-  return `<table class="${className}"><tbody>${rows}</tbody></table>`;
+  return `<table class="kv"><tbody>${rows}</tbody></table>`;
 }
 
 /** Rows by columns, e.g. one row per scheduler and one column per figure. */

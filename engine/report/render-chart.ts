@@ -1,8 +1,8 @@
 import type { EChartsCoreOption } from "echarts/core";
 import type { ChartData } from "./chart-data.ts";
 
-export const CHART_WIDTH = 640;
-export const CHART_HEIGHT = 380;
+const CHART_WIDTH = 640;
+const CHART_HEIGHT = 380;
 
 const PALETTE = ["#2563eb", "#dc2626", "#059669", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777"];
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif";

@@ -1,3 +1,7 @@
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { quantileOfSorted as quantile } from "../metrics/stats.ts";
+
 /** Five-number summary drawn by a boxplot (whiskers at min and max). */
 export interface BoxStats {
   readonly min: number;
@@ -5,15 +9,6 @@ export interface BoxStats {
   readonly median: number;
   readonly q3: number;
   readonly max: number;
-}
-
-/** Quantile of sorted values by linear interpolation between order statistics (R type 7, numpy's default). */
-export function quantile(sorted: readonly number[], p: number): number {
-  const h = (sorted.length - 1) * p;
-  const lo = Math.floor(h);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  // clamped: float rounding must not step outside the two neighbours
-  return Math.min(Math.max(sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]), sorted[lo]), sorted[hi]);
 }
 
 export function boxStats(values: readonly number[]): BoxStats | null {
@@ -93,4 +88,20 @@ export function histogramCounts(values: readonly number[], edges: readonly numbe
     counts[lo] += 1;
   }
   return counts;
+}
+
+/**
+ * `k` distinct indices of `0..n-1`, ascending, drawn uniformly by a partial
+ * Fisher–Yates shuffle with a fixed seed: a thinned plot keeps the shape of
+ * the data (a stride could alias with periodic rows) and stays reproducible.
+ */
+export function sampleIndices(n: number, k: number, seed = 1): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i);
+  const rng = xoroshiro128plus(seed);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = uniformInt(rng, i, n - 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return Array.from(order.subarray(0, k)).sort((a, b) => a - b);
 }
