@@ -45,8 +45,8 @@ export async function injectFaults(trials: number, seed: number): Promise<FaultR
     let journalBefore = "";
     for (let attempt = 0; attempt < 20; attempt++) {
       const child = cli(args);
-      // a fault in 2 attempts out of 3 (never after the 6th, so every trial ends)
-      const inject = attempt < 6 && draw(0, 2) > 0;
+      // the first run always meets a fault, later ones 2 times out of 3 (never after the 6th, so every trial ends)
+      const inject = attempt === 0 || (attempt < 6 && draw(0, 2) > 0);
       const signal = draw(0, 3) === 0 ? "SIGINT" : "SIGKILL";
       const timer = inject ? setTimeout(() => child.kill(signal), draw(600, 2000)) : undefined;
       const result = await child;
