@@ -19,10 +19,11 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command("run")
     .description("run a workflow and archive it under results/")
     .argument("<workflow>", "workflow file (.ts)")
-    .option("--testbed <name>", "testbed: sim, local, g5k, ssh", "sim")
+    .option("--testbed <name>", "testbed: sim, local, g5k, ssh (default: sim)")
     .option("--param <key=value>", "set a workflow param (repeatable)", collectPair)
     .option("--testbed-opt <key=value>", "set a testbed option (repeatable)", collectPair)
-    .option("--seed <n>", "seed of every random stream", parseSeed, 1)
+    .option("--seed <n>", "seed of every random stream (default: 1)", parseSeed)
+    .option("--config <file.yaml>", "experiment config: testbed, seed, params, testbedOptions (flags win)")
     .option("--json", "print only the final summary JSON on stdout")
     .addOption(results())
     .action(async (workflow: string, opts) => {

@@ -1,11 +1,13 @@
 import { runWorkflow, type RunOutcome } from "../run/runner.ts";
+import { readConfig } from "./config.ts";
 import { progressFor } from "./progress-for.ts";
 
 export interface RunCommandOptions {
-  readonly testbed: string;
+  readonly config?: string;
+  readonly testbed?: string;
   readonly param?: Record<string, string>;
   readonly testbedOpt?: Record<string, string>;
-  readonly seed: number;
+  readonly seed?: number;
   readonly json?: boolean;
   readonly results: string;
 }
@@ -22,12 +24,13 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
+  const config = options.config ? readConfig(options.config) : {};
   const outcome = await runWorkflow({
     workflowPath,
-    params: options.param ?? {},
-    testbed: options.testbed,
-    testbedOptions: options.testbedOpt ?? {},
-    seed: options.seed,
+    params: { ...config.params, ...options.param },
+    testbed: options.testbed ?? config.testbed ?? "sim",
+    testbedOptions: { ...config.testbedOptions, ...options.testbedOpt },
+    seed: options.seed ?? config.seed ?? 1,
     resultsDir: options.results,
     progress: progressFor(json),
     notify: (message) => process.stderr.write(`${message}\n`),

@@ -32,6 +32,15 @@ describe("g5k-flow CLI", () => {
     expect(readdirSync(dir)).toHaveLength(1);
   });
 
+  it("takes testbed, seed, params and testbed options from a YAML config, flags winning", async () => {
+    const dir = results();
+    const result = await cli(["run", TOY_WORKFLOW, "--config", "test/engine/fixtures/config-ok.yaml", "--param", "perNode=2", "--json", "--results", dir]);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).summary.vms).toBe(8);
+    const manifest = JSON.parse(readFileSync(join(dir, readdirSync(dir)[0], "manifest.json"), "utf8"));
+    expect(manifest).toMatchObject({ seed: 9, testbed: { kind: "toy", options: { site: "rennes" } }, params: { nodes: 4, perNode: 2 } });
+  });
+
   it("exits 1 and archives the failure when the workflow throws", async () => {
     const dir = results();
     const result = await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "mode=throw", "--results", dir]);
@@ -54,6 +63,9 @@ describe("g5k-flow CLI", () => {
     ["a bad seed", ["run", TOY_WORKFLOW, "--testbed", "toy", "--seed", "x1"], /--seed must be an integer/],
     ["an unknown command", ["frobnicate"], /unknown command 'frobnicate'/],
     ["a missing run directory", ["show", "/nonexistent/run"], /no such run directory/],
+    ["a malformed YAML config", ["run", TOY_WORKFLOW, "--config", "test/engine/fixtures/config-malformed.yaml"], /config test\/engine\/fixtures\/config-malformed\.yaml line \d+: /],
+    ["a config with an unknown key", ["run", TOY_WORKFLOW, "--config", "test/engine/fixtures/config-unknown-key.yaml"], /config .*config-unknown-key\.yaml: .*paramz/],
+    ["a missing config", ["run", TOY_WORKFLOW, "--config", "nope.yaml"], /config not found: nope\.yaml/],
   ])("answers %s with one line and exit code 2", async (_what, args, message) => {
     const dir = results();
     const result = await cli([...args, ...(args[0] === "run" ? ["--results", dir] : [])]);
