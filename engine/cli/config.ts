@@ -21,7 +21,7 @@ export function readConfig(path: string): RunConfig {
   const [error] = document.errors;
   if (error) {
     const where = error.linePos?.[0];
-    throw new UsageError(`config ${path}${where ? ` line ${where.line}` : ""}: ${error.message.split("\n")[0]}`);
+    throw new UsageError(`config ${path}${where ? ` line ${where.line}` : ""}: ${error.message.split("\n")[0].replace(/( at line \d+, column \d+)?:$/, "")}`);
   }
   const parsed = configSchema.safeParse(document.toJS() ?? {});
   if (!parsed.success) {
