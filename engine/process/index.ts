@@ -11,3 +11,4 @@ export { remote, local, parallel, sequence, type RemoteOptions, type SequenceOpt
 export { TreeRunner, RELAY_PROGRAM, type TreeOptions, type RelayLossPolicy } from "./tree/runner.ts";
 export { buildForest, defaultArity, type TreeNode } from "./tree/plan.ts";
 export { broadcastFile, sha256File, type BroadcastOptions, type BroadcastReport } from "./broadcast/broadcast.ts";
+export { TaktukRunner, type TaktukOptions } from "./taktuk/runner.ts";

@@ -1,19 +1,8 @@
 import type { CommandSpec, HostResult } from "../types.ts";
 import { remoteStatus } from "../result.ts";
 
-/** A relay's JSON line for one host (see relay.mjs). */
-export interface RelayLine {
-  readonly host: string;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly start: number;
-  readonly end: number;
-  readonly error?: string;
-  readonly unreachable?: boolean;
-  readonly reparented?: string;
-}
+/** A relay's JSON line for one host (see relay.mjs): a host result before its status is judged here. */
+export type RelayLine = Omit<HostResult, "status"> & { readonly unreachable?: boolean };
 
 /** The host lines in a relay's output; a torn last line (relay died mid-write) is dropped, its host counts as missing. */
 export function parseRelayLines(stdout: string): RelayLine[] {

@@ -1,0 +1,97 @@
+/**
+ * Fan-out benchmark (issue 7): `hostname` on 100 namespaced sshd hosts, cold
+ * and warm, with g5k-flow direct and tree, taktuk, clush and parallel ssh;
+ * then a 100 MB broadcast to 20 hosts against sequential scp. Prints the
+ * figures; the last line is one JSON object.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { createHostPool } from "../plugins/local/netns/index.ts";
+import { broadcastFile, remote, SshRunner, TaktukRunner, TreeRunner, type ActionReport } from "../engine/process/index.ts";
+import type { Host } from "../engine/hosts.ts";
+import { writeSeededFile } from "../test/support/bigfile.ts";
+
+const HOSTS = 100;
+const BROADCAST_HOSTS = 20;
+const MIB = 100;
+const SSH_OPTS = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "BatchMode=yes", "LogLevel=ERROR"];
+
+async function timed<T>(what: string, fn: () => Promise<T>, ok: (r: T) => boolean): Promise<number> {
+  const t = performance.now();
+  const r = await fn();
+  const s = (performance.now() - t) / 1000;
+  if (!ok(r)) throw new Error(`${what}: not every host succeeded`);
+  console.log(`${what.padEnd(34)} ${s.toFixed(3)} s`);
+  return s;
+}
+
+const allOk = (hosts: readonly Host[]) => (r: ActionReport) => r.ok === hosts.length && r.results.every((x, i) => x.stdout === `${hosts[i].name}\n`);
+
+async function main(): Promise<void> {
+  const pool = await createHostPool({ count: HOSTS, prefix: "gfbench" });
+  const dir = await mkdtemp(join(tmpdir(), "gf-bench-"));
+  try {
+    const hosts = pool.hosts;
+    const cmd = { argv: ["hostname"] };
+    const sshArgs = (h: Host) => [...SSH_OPTS.flatMap((o) => ["-o", o]), "-i", pool.keyFile, `root@${h.address}`];
+
+    const direct = new SshRunner({ hostKeyPolicy: { mode: "strict", knownHostsFile: pool.knownHostsFile } });
+    const directCold = await timed("g5k-flow direct cold", () => remote(cmd, hosts, direct).run(), allOk(hosts));
+    const directWarm = Math.min(
+      await timed("g5k-flow direct warm", () => remote(cmd, hosts, direct).run(), allOk(hosts)),
+      await timed("g5k-flow direct warm (again)", () => remote(cmd, hosts, direct).run(), allOk(hosts)),
+    );
+    await direct.close();
+
+    const tree = new TreeRunner(new SshRunner({ hostKeyPolicy: { mode: "strict", knownHostsFile: pool.knownHostsFile } }));
+    const treeCold = await timed("g5k-flow tree cold", () => remote(cmd, hosts, tree).run(), allOk(hosts));
+    const treeWarm = await timed("g5k-flow tree warm (relays pooled)", () => remote(cmd, hosts, tree).run(), allOk(hosts));
+
+    const taktuk = await timed("taktuk", () => remote(cmd, hosts, new TaktukRunner({ sshOptions: SSH_OPTS })).run(), allOk(hosts));
+    const clush = await timed("clush (fanout 100)", () => execa("clush", [
+      "-f", String(HOSTS), "-l", "root", "-o", `-i ${pool.keyFile} ${SSH_OPTS.map((o) => `-o ${o}`).join(" ")}`,
+      "-w", hosts.map((h) => h.address).join(","), "hostname",
+    ], { reject: false }), (r) => r.exitCode === 0 && String(r.stdout).trim().split("\n").length === HOSTS);
+    const plainSsh = await timed("parallel plain ssh", () => Promise.all(hosts.map((h) => execa("ssh", [...sshArgs(h), "hostname"], { reject: false }))),
+      (rs) => rs.every((r, i) => r.stdout === hosts[i].name));
+
+    const file = join(dir, "image.bin");
+    await writeSeededFile(file, MIB, 1);
+    const targets = hosts.slice(0, BROADCAST_HOSTS);
+    const bcast = await timed(`g5k-flow broadcast ${MIB} MB to ${BROADCAST_HOSTS}`, () => broadcastFile(tree, file, targets, `${dir}/{{host}}.img`),
+      (r) => r.ok === BROADCAST_HOSTS && r.skipped.length === 0);
+    const scp = await timed(`sequential scp ${MIB} MB to ${BROADCAST_HOSTS}`, async () => {
+      const codes: number[] = [];
+      for (const h of targets) {
+        const r = await execa("scp", ["-q", ...SSH_OPTS.flatMap((o) => ["-o", o]), "-i", pool.keyFile, file, `root@${h.address}:${dir}/scp-${h.name}.img`], { reject: false });
+        codes.push(r.exitCode ?? -1);
+      }
+      return codes;
+    }, (codes) => codes.every((c) => c === 0));
+    await tree.close();
+
+    const bestBaseline = Math.min(taktuk, clush);
+    const figures = {
+      bench: "fanout",
+      hosts: HOSTS,
+      directColdS: directCold, directWarmS: directWarm, treeColdS: treeCold, treeWarmS: treeWarm,
+      taktukS: taktuk, clushS: clush, plainSshS: plainSsh,
+      coldRatioVsBest: directCold / bestBaseline,
+      treeColdRatioVsBest: treeCold / bestBaseline,
+      coldTargetMet: directCold <= 0.8 * bestBaseline,
+      warmTargetMet: directWarm < 0.5,
+      broadcastHosts: BROADCAST_HOSTS, broadcastMiB: MIB, broadcastS: bcast, sequentialScpS: scp, broadcastRatioVsScp: bcast / scp,
+    };
+    console.log(`cold: direct/best(taktuk,clush) = ${figures.coldRatioVsBest.toFixed(2)} (target <= 0.8), tree = ${figures.treeColdRatioVsBest.toFixed(2)}`);
+    console.log(`warm: direct ${directWarm.toFixed(3)} s for ${HOSTS} hosts (target < 0.5 s)`);
+    console.log(`broadcast/scp = ${figures.broadcastRatioVsScp.toFixed(2)}`);
+    console.log(JSON.stringify(figures));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await pool.destroy();
+  }
+}
+
+await main();

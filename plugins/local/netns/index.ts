@@ -1,0 +1,4 @@
+/** Local hosts as network namespaces on a bridge, each with a real sshd. */
+export { createHostPool, type HostPool, type HostPoolOptions } from "./pool.ts";
+export { listLeftovers, isClean, type Leftovers } from "./leftovers.ts";
+export { STATE_ROOT, SUBNET_BASE, MAX_HOSTS } from "./names.ts";
