@@ -1,6 +1,7 @@
 import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "./cluster.ts";
 import type { Node, Vm } from "./hosts.ts";
 import type { FailurePolicy } from "./policy.ts";
+import type { ProcessRunner } from "./process/types.ts";
 import type { MetricRow } from "./scheduler.ts";
 
 /** What a step gives the testbed: logging, progress, cancellation, archive access. */
@@ -98,6 +99,8 @@ export interface Testbed {
   collect(ctx: StepContext): Promise<TestbedMetrics>;
   /** Frees everything the testbed started. Idempotent; called on interrupt too. */
   release(): Promise<void>;
+  /** Runs commands on the testbed's hosts (ssh, relay tree...); absent where hosts run no processes (sim). */
+  processRunner?(): ProcessRunner;
 }
 
 export interface TestbedInit {

@@ -1,5 +1,7 @@
 import type { MigrationResult, Observation, Seconds } from "../cluster.ts";
-import type { Node, Vm } from "../hosts.ts";
+import type { Host, Node, Vm } from "../hosts.ts";
+import type { FailurePolicy } from "../policy.ts";
+import type { ActionReport, CommandSpec } from "../process/types.ts";
 import type { MetricRow, SchedulerReport } from "../scheduler.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, TestbedMetrics } from "../testbed.ts";
 import type { ParamSpecs, ParamValues } from "./params.ts";
@@ -7,6 +9,15 @@ import type { Point, Space } from "./space.ts";
 
 /** Values a step may return: they are checkpointed to the archive as JSON. */
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json | undefined };
+
+export interface ExecOptions {
+  /** Step name (default `exec:<program>`). */
+  readonly name?: string;
+  /** Retries, required hosts, exclusion: see FailurePolicy (default: every host must succeed). */
+  readonly policy?: FailurePolicy;
+  /** Keep each host's stdout/stderr under `hosts/<host>/<step>.{out,err}` (default true). */
+  readonly keepOutput?: boolean;
+}
 
 export interface ScheduleOptions {
   /** Testbed time to run the scheduler for. */
@@ -43,6 +54,8 @@ export interface Context {
   /** Runs the named scheduler plugin on the reserved cluster for a while. */
   schedule(scheduler: string, options: ScheduleOptions): Promise<SchedulerReport>;
   migrate(vm: string, to: string): Promise<MigrationResult>;
+  /** Runs a command (argument vector, `{{host}}`/`{{rank}}` substituted per host) on hosts of the reserved testbed. */
+  exec(hosts: readonly Host[], command: CommandSpec, options?: ExecOptions): Promise<ActionReport>;
   observe(): Promise<Observation>;
   collect(): Promise<TestbedMetrics>;
   release(): Promise<void>;

@@ -44,6 +44,8 @@ export interface ActionReport {
   readonly failed: number;
   readonly timedOut: number;
   readonly results: readonly HostResult[];
+  /** Hosts a failure policy let the action go on without. */
+  readonly excluded?: readonly string[];
 }
 
 /** Runs one command on one host (local, ssh, tree relay, taktuk...). */

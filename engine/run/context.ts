@@ -1,12 +1,15 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MigrationResult, Observation } from "../cluster.ts";
 import { pointKey, type Point, type Space } from "../dsl/space.ts";
-import type { Context, Json, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
-import type { Node, Vm } from "../hosts.ts";
+import type { Context, ExecOptions, Json, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
+import type { Host, Node, Vm } from "../hosts.ts";
+import { underPolicy } from "../policy.ts";
+import { report } from "../process/result.ts";
+import type { ActionReport, CommandSpec, HostResult } from "../process/types.ts";
 import { schedulers } from "../registry.ts";
 import type { MetricRow, SchedulerReport } from "../scheduler.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedMetrics } from "../testbed.ts";
-import { InterruptedError } from "../errors.ts";
+import { InterruptedError, UsageError } from "../errors.ts";
 import type { RunArchive } from "../archive/run-archive.ts";
 import type { ProgressRenderer } from "../progress/types.ts";
 import { checkpointFile } from "./checkpoints.ts";
@@ -186,6 +189,37 @@ export class RunContext implements Context {
 
   migrate(vm: string, to: string): Promise<MigrationResult> {
     return this.runStep("migrate", (s) => this.reserved().migrate(vm, to, s), keep as Recording<MigrationResult>);
+  }
+
+  exec(hosts: readonly Host[], command: CommandSpec, options: ExecOptions = {}): Promise<ActionReport> {
+    const name = options.name ?? `exec:${command.argv[0] ?? ""}`;
+    return this.runStep(
+      name,
+      async (s) => {
+        const testbed = this.reserved();
+        if (!testbed.processRunner) throw new UsageError(`the ${testbed.kind} testbed runs no processes on its hosts`);
+        const runner = testbed.processRunner();
+        const rank = new Map(hosts.map((h, i) => [h.name, i]));
+        const results = new Map<string, HostResult>();
+        let failed = 0;
+        const policy = await underPolicy(hosts, options.policy ?? {}, { name: (h) => h.name, signal: s.signal, onEvent: (e) => s.journal({ ...e }) }, async (host) => {
+          const result = await runner.exec(host, rank.get(host.name) ?? 0, command, s.signal);
+          results.set(host.name, result);
+          if (options.keepOutput ?? true) s.keepOutput(host.name, result.stdout, result.stderr);
+          s.journal({ event: "host", host: host.name, status: result.status, exitCode: result.exitCode, seconds: (result.end - result.start) / 1000 });
+          if (result.status !== "ok") {
+            failed += 1;
+            s.progress({ done: results.size, total: hosts.length, failed });
+            throw new Error(`${result.status}${result.exitCode === null ? "" : ` (exit ${result.exitCode})`}${result.error ? `: ${result.error}` : ""}`);
+          }
+          s.progress({ done: results.size, total: hosts.length, failed });
+          return result;
+        });
+        const outcome = report(name, hosts.map((h) => results.get(h.name)).filter((r): r is HostResult => r !== undefined));
+        return { ...outcome, excluded: policy.failed.map((f) => (f.host as Host).name) };
+      },
+      summarized((r: ActionReport) => ({ started: r.started, ok: r.ok, failed: r.failed, timedOut: r.timedOut })),
+    );
   }
 
   observe(): Promise<Observation> {
