@@ -21,7 +21,7 @@ describe("a run that is stopped", () => {
   it("keeps every journal line written before a kill -9, intact and in order", async () => {
     const results = mkdtempSync(join(tmpdir(), "g5k-kill-"));
     const child = cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "logs=5000", "--results", results]);
-    const dir = await waitForJournal(results, (lines) => lines.filter((l) => l.includes('"event":"log"')).length >= 200);
+    const dir = await waitForJournal(results, (lines) => lines.filter((l) => l.includes('"event":"log","scope":""')).length >= 200);
     child.kill("SIGKILL");
     const result = await child;
     expect(result.signal).toBe("SIGKILL");

@@ -29,7 +29,8 @@ function pointValues(dir: string): number[] {
 async function waitForPointsDone(results: string, n: number): Promise<void> {
   for (let i = 0; i < 800; i++) {
     const runs = existsSync(results) ? readdirSync(results) : [];
-    if (runs.length === 1 && journal(join(results, runs[0])).filter((e) => e.event === "point-end").length >= n) return;
+    const file = runs.length === 1 ? join(results, runs[0], "journal.jsonl") : "";
+    if (file && existsSync(file) && journal(join(results, runs[0])).filter((e) => e.event === "point-end").length >= n) return;
     await sleep(20);
   }
   throw new Error(`fewer than ${n} points done in time`);

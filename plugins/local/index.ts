@@ -1,0 +1,20 @@
+/** The local real testbed: namespaces as nodes, real sshd, libvirtd, qemu guests and live migrations (DESIGN §5.2). */
+import type { TestbedPlugin } from "../../engine/testbed.ts";
+import { parseLocalOptions } from "./options.ts";
+import { setupLocalTestbed } from "./setup.ts";
+import { LocalTestbed } from "./testbed.ts";
+import { teardownLocalTestbed } from "./teardown.ts";
+
+export { setupLocalTestbed, LOCAL_PACKAGES, type LocalSetup } from "./setup.ts";
+export { teardownLocalTestbed, listLocalLeftovers, isLocalClean, type LocalLeftovers } from "./teardown.ts";
+export { LocalTestbed } from "./testbed.ts";
+export { parseLocalOptions, type LocalOptions } from "./options.ts";
+
+export const localTestbed: TestbedPlugin = {
+  name: "local",
+  description: "Local real testbed: network namespaces as nodes (sshd + libvirtd each), qemu guests, real live migrations",
+  create: (init) => new LocalTestbed(init, parseLocalOptions(init.options)),
+  validateOptions: (options) => void parseLocalOptions(options),
+  setup: async (log) => void (await setupLocalTestbed(log)),
+  teardown: async (log) => void (await teardownLocalTestbed(log)),
+};

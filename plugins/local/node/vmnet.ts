@@ -1,0 +1,35 @@
+import { execa } from "execa";
+
+/** The bridge inside each node that its guests' taps join (a namespace-local name). */
+export const NODE_VM_BRIDGE = "vmbr";
+const NODE_UPLINK = "vmup";
+
+async function ip(args: readonly string[], namespace?: string): Promise<void> {
+  const argv = namespace ? ["netns", "exec", namespace, "ip", ...args] : [...args];
+  const r = await execa("ip", argv, { reject: false });
+  if (r.exitCode !== 0) throw new Error(`ip ${argv.join(" ")}: ${r.stderr.trim()}`);
+}
+
+/**
+ * The guests' network: one bridge in the controller (`hostBridge`) joining a
+ * bridge in every node by a veth pair, so every guest sits on one L2 segment
+ * and keeps its IP when it moves, as VMs on a Grid'5000 KaVLAN/subnet do.
+ */
+export async function createVmBridge(hostBridge: string): Promise<void> {
+  await ip(["link", "add", hostBridge, "type", "bridge"]);
+  await ip(["link", "set", hostBridge, "up"]);
+}
+
+/** Gives a node its guest bridge, joined to the controller's; `address` (CIDR) lets the node reach its guests. */
+export async function attachNode(namespace: string, hostBridge: string, hostLink: string, address: string): Promise<void> {
+  await ip(["link", "add", hostLink, "type", "veth", "peer", "name", NODE_UPLINK, "netns", namespace]);
+  await ip(["link", "set", hostLink, "master", hostBridge, "up"]);
+  await ip(["link", "add", NODE_VM_BRIDGE, "type", "bridge"], namespace);
+  await ip(["link", "set", NODE_UPLINK, "master", NODE_VM_BRIDGE, "up"], namespace);
+  await ip(["addr", "add", address, "dev", NODE_VM_BRIDGE], namespace);
+  await ip(["link", "set", NODE_VM_BRIDGE, "up"], namespace);
+}
+
+export async function deleteLink(name: string): Promise<void> {
+  await execa("ip", ["link", "del", name], { reject: false });
+}

@@ -1,0 +1,80 @@
+import { LIBVIRT_TCP_PORT } from "./node/libvirtd.ts";
+
+/**
+ * virsh command lines, run on a node over SSH as on Grid'5000. A node's
+ * libvirtd lives in a private mount namespace, so its unix socket is not
+ * visible to SSH sessions: virsh reaches it over TCP on the node's loopback.
+ */
+export const LOCAL_URI = `qemu+tcp://127.0.0.1:${LIBVIRT_TCP_PORT}/system`;
+
+export const virsh = (...args: string[]): string[] => ["virsh", "-q", "-c", LOCAL_URI, ...args];
+
+/** Migration bandwidth cap in MiB/s: high, because qemu's own default (~1 Gbit/s) would dominate the figures. */
+export const MIGRATION_BANDWIDTH_MIBS = 8192;
+
+export function migrateArgv(vm: string, dstAddress: string): string[] {
+  return virsh(
+    "migrate", "--live", "--bandwidth", String(MIGRATION_BANDWIDTH_MIBS), vm,
+    `qemu+tcp://${dstAddress}:${LIBVIRT_TCP_PORT}/system`,
+    // Every node answers to the same machine identity, so name the destination's address for the data stream.
+    "--migrateuri", `tcp://${dstAddress}`,
+  );
+}
+
+export interface DomainStats {
+  readonly name: string;
+  /** libvirt's domain state (1 running, 3 paused, 5 shut off...). */
+  readonly state: number;
+  /** Cumulated CPU time of the guest, nanoseconds. */
+  readonly cpuTimeNs: number;
+}
+
+/** Parses `virsh domstats --state --cpu-total`. */
+export function parseDomstats(text: string): DomainStats[] {
+  const out: DomainStats[] = [];
+  let current: { name: string; state: number; cpuTimeNs: number } | null = null;
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const domain = /^Domain: '(.*)'$/.exec(line);
+    if (domain) {
+      if (current) out.push(current);
+      current = { name: domain[1], state: 0, cpuTimeNs: 0 };
+      continue;
+    }
+    if (!current) continue;
+    const [key, value] = line.split("=");
+    if (key === "state.state") current.state = Number(value);
+    else if (key === "cpu.time") current.cpuTimeNs = Number(value);
+  }
+  if (current) out.push(current);
+  return out;
+}
+
+export interface JobInfo {
+  readonly elapsedMs: number | null;
+  readonly downtimeMs: number | null;
+  readonly iterations: number | null;
+  readonly dataTotalMiB: number | null;
+}
+
+const UNIT_MIB: Readonly<Record<string, number>> = { B: 1 / 1048576, KiB: 1 / 1024, MiB: 1, GiB: 1024 };
+
+/** Parses `virsh domjobinfo --completed` (the destination keeps the stats of an incoming migration). */
+export function parseJobInfo(text: string): JobInfo {
+  const field = (label: string): string | null => {
+    const m = new RegExp(`^${label}:\\s*(.+)$`, "m").exec(text);
+    return m ? m[1].trim() : null;
+  };
+  const num = (label: string): number | null => {
+    const v = field(label);
+    return v === null ? null : Number.parseFloat(v);
+  };
+  const total = field("Memory processed");
+  const totalMatch = total ? /^([\d.]+)\s*(B|KiB|MiB|GiB)$/.exec(total) : null;
+  return {
+    elapsedMs: num("Time elapsed"),
+    downtimeMs: num("Total downtime"),
+    iterations: num("Iteration"),
+    dataTotalMiB: totalMatch ? Number(totalMatch[1]) * UNIT_MIB[totalMatch[2]] : null,
+  };
+}

@@ -1,0 +1,57 @@
+import { NODE_VM_BRIDGE } from "../node/vmnet.ts";
+
+export interface DomainSpec {
+  readonly name: string;
+  readonly vcpus: number;
+  readonly memoryMiB: number;
+  readonly mac: string;
+  /** CIDR address the guest configures from its kernel command line. */
+  readonly address: string;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly accel: "kvm" | "tcg";
+  /** Where the guest's serial console is written (inside the node's private libvirt log dir). */
+  readonly consoleLog: string;
+}
+
+const XML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+
+/**
+ * A diskless direct-kernel-boot guest: the initramfs is its root file system,
+ * so nothing needs sharing between nodes for a live migration. `rom bar=off`
+ * spares the iPXE option ROM (not needed, and not always installed).
+ */
+export function domainXml(d: DomainSpec): string {
+  const type = d.accel === "kvm" ? "kvm" : "qemu";
+  const cpu = d.accel === "kvm" ? "<cpu mode='host-passthrough'/>" : "<cpu mode='custom'><model fallback='allow'>qemu64</model></cpu>";
+  return `<domain type='${type}'>
+  <name>${esc(d.name)}</name>
+  <memory unit='MiB'>${d.memoryMiB}</memory>
+  <vcpu>${d.vcpus}</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>${esc(d.kernel)}</kernel>
+    <initrd>${esc(d.initrd)}</initrd>
+    <cmdline>console=ttyS0 quiet g5k.ip=${esc(d.address)} g5k.name=${esc(d.name)}</cmdline>
+  </os>
+  ${cpu}
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <interface type='bridge'>
+      <source bridge='${NODE_VM_BRIDGE}'/>
+      <mac address='${esc(d.mac)}'/>
+      <model type='virtio'/>
+      <rom bar='off'/>
+    </interface>
+    <serial type='file'>
+      <source path='${esc(d.consoleLog)}'/>
+    </serial>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+`;
+}

@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../engine/errors.ts";
+import { cpioArchive } from "../../plugins/local/guest/cpio.ts";
+import { GaussianLoad, stressArgs, toSlot } from "../../plugins/local/load/injector.ts";
+import { parseLocalOptions } from "../../plugins/local/options.ts";
+import { migrateArgv, parseDomstats, parseJobInfo } from "../../plugins/local/virsh.ts";
+import { placeVms } from "../../plugins/local/vms/placement.ts";
+import { macOf, SubnetAllocator } from "../../plugins/local/vms/subnet.ts";
+import { domainXml } from "../../plugins/local/vms/domain-xml.ts";
+
+describe("cpio newc writer", () => {
+  it("writes an archive busybox cpio extracts with the same tree, contents and modes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cpio-"));
+    const archive = cpioArchive([
+      { kind: "file", path: "/bin/tool", data: Buffer.from("#!/bin/sh\necho hi\n"), mode: 0o755 },
+      { kind: "dir", path: "/bin" },
+      { kind: "symlink", path: "/bin/alias", target: "tool" },
+      { kind: "file", path: "/etc/odd", data: Buffer.from("abc"), mode: 0o600 },
+      { kind: "dir", path: "/etc" },
+    ]);
+    writeFileSync(join(dir, "a.cpio"), archive);
+    const out = join(dir, "out");
+    await execa("mkdir", [out]);
+    await execa("busybox", ["cpio", "-i", "-d", "-F", join(dir, "a.cpio")], { cwd: out });
+    expect(readFileSync(join(out, "bin/tool"), "utf8")).toBe("#!/bin/sh\necho hi\n");
+    expect(readFileSync(join(out, "bin/alias"), "utf8")).toBe("#!/bin/sh\necho hi\n");
+    expect(readFileSync(join(out, "etc/odd"), "utf8")).toBe("abc");
+    const mode = (await execa("stat", ["-c", "%a", join(out, "bin/tool"), join(out, "etc/odd")])).stdout.split("\n");
+    expect(mode).toEqual(["755", "600"]);
+  });
+
+  it("is reproducible: the same entries in any order give the same bytes", () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z]{1,8}$/), { minLength: 1, maxLength: 8 }), (names) => {
+      const entries = names.map((n) => ({ kind: "file" as const, path: `/d/${n}`, data: Buffer.from(n) }));
+      expect(cpioArchive(entries).equals(cpioArchive([...entries].reverse()))).toBe(true);
+    }));
+  });
+});
+
+describe("guest subnet allocator (g5k-subnets rules)", () => {
+  it("gives unique guest IPs whose MAC is 00:16:3e + the IP's last three octets, never a node's address", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 300 }), (slot, nodes, guests) => {
+      const a = new SubnetAllocator(slot, nodes);
+      const ips = Array.from({ length: guests }, () => a.allocate());
+      const nodeIps = Array.from({ length: nodes }, (_, i) => a.nodeAddress(i).split("/")[0]);
+      expect(new Set(ips.map((g) => g.ip)).size).toBe(guests);
+      for (const g of ips) {
+        const [, b, c, d] = g.ip.split(".").map(Number);
+        expect(g.mac).toBe(`00:16:3e:${[b, c, d].map((x) => x.toString(16).padStart(2, "0")).join(":")}`);
+        expect(nodeIps).not.toContain(g.ip);
+        expect(g.ip.startsWith(a.cidr.split(".").slice(0, 2).join("."))).toBe(true);
+      }
+    }));
+  });
+
+  it("reuses a released address and refuses to overflow the /22", () => {
+    const a = new SubnetAllocator(3, 2);
+    const first = a.allocate();
+    a.allocate();
+    a.release(first);
+    expect(a.allocate().ip).toBe(first.ip);
+    expect(macOf("10.160.12.1")).toBe("00:16:3e:a0:0c:01");
+    expect(() => Array.from({ length: 1100 }, () => a.allocate())).toThrow(UsageError);
+  });
+});
+
+describe("placement policies", () => {
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `vm-${i}`);
+  it("round-robin spreads evenly, packed fills nodes in order, both stay on the given nodes", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 6 }), (nodeCount, perNode) => {
+      const nodes = Array.from({ length: nodeCount }, (_, i) => `n${i}`);
+      const vms = names(nodeCount * perNode);
+      for (const policy of ["round-robin", "packed"] as const) {
+        const placed = placeVms(vms, nodes, perNode, { policy });
+        const counts = nodes.map((n) => placed.filter((p) => p === n).length);
+        expect(counts.every((c) => c === perNode)).toBe(true);
+      }
+      const packed = placeVms(vms, nodes, perNode, { policy: "packed" });
+      expect([...packed].sort()).toEqual(packed);
+    }));
+  });
+
+  it("given follows the map and rejects unknown VMs or nodes with a UsageError", () => {
+    expect(placeVms(["a", "b"], ["n0", "n1"], 1, { policy: "given", map: { a: "n1", b: "n1" } })).toEqual(["n1", "n1"]);
+    expect(() => placeVms(["a"], ["n0"], 1, { policy: "given", map: {} })).toThrow(UsageError);
+    expect(() => placeVms(["a"], ["n0"], 1, { policy: "given", map: { a: "n9" } })).toThrow(UsageError);
+  });
+});
+
+describe("virsh output parsers (texts captured from libvirt 9.0 here)", () => {
+  it("reads domstats state and CPU time per domain", () => {
+    const text = "Domain: 'vm-0'\n  state.state=1\n  state.reason=1\n  cpu.time=5123456789\n  cpu.user=1\n\nDomain: 'vm-1'\n  state.state=3\n  state.reason=2\n  cpu.time=42\n";
+    expect(parseDomstats(text)).toEqual([
+      { name: "vm-0", state: 1, cpuTimeNs: 5123456789 },
+      { name: "vm-1", state: 3, cpuTimeNs: 42 },
+    ]);
+  });
+
+  it("reads the completed migration job of the destination", () => {
+    const text = `Job type:         Completed
+Operation:        Incoming migration
+Time elapsed:     2745         ms
+Memory processed: 131.274 MiB
+Memory bandwidth: 101.809 MiB/s
+Iteration:        3
+Total downtime:   358          ms
+Downtime w/o network: 301          ms`;
+    expect(parseJobInfo(text)).toEqual({ elapsedMs: 2745, downtimeMs: 358, iterations: 3, dataTotalMiB: 131.274 });
+    expect(parseJobInfo("")).toEqual({ elapsedMs: null, downtimeMs: null, iterations: null, dataTotalMiB: null });
+  });
+
+  it("names the destination's address for the data stream and keeps names as separate arguments", () => {
+    const argv = migrateArgv("vm-3", "10.77.1.4");
+    expect(argv).toContain("--live");
+    expect(argv.slice(argv.indexOf("--migrateuri"))).toEqual(["--migrateuri", "tcp://10.77.1.4"]);
+    expect(argv).toContain("qemu+tcp://10.77.1.4:16509/system");
+  });
+
+  it("escapes names in domain XML", () => {
+    const xml = domainXml({ name: "a<b>&'", vcpus: 1, memoryMiB: 256, mac: "00:16:3e:00:00:01", address: "10.160.0.1/22", kernel: "/k", initrd: "/i", accel: "tcg", consoleLog: "/c" });
+    expect(xml).toContain("<name>a&lt;b&gt;&amp;&apos;</name>");
+    expect(xml).toContain("<domain type='qemu'>");
+  });
+});
+
+describe("load profiles", () => {
+  it("draws the same seeded sequence twice, loads on the 10 VMPlaceS slots", () => {
+    const run = (seed: number) => {
+      const g = new GaussianLoad(seed, 0.6, 0.2);
+      return Array.from({ length: 50 }, () => g.next(8, 300));
+    };
+    expect(run(7)).toEqual(run(7));
+    expect(run(7)).not.toEqual(run(8));
+    for (const e of run(7)) {
+      expect(Math.round(e.load * 10) / 10).toBe(e.load);
+      expect(e.vm).toBeGreaterThanOrEqual(0);
+      expect(e.vm).toBeLessThan(8);
+      expect(e.delay).toBeGreaterThan(0);
+    }
+    expect(toSlot(1.7)).toBe(1);
+    expect(toSlot(-0.3)).toBe(0);
+  });
+
+  it("turns a load and a dirtying intensity into stress-ng arguments", () => {
+    expect(stressArgs(2, 0.55, 256)).toEqual(["--cpu", "2", "--cpu-load", "55"]);
+    expect(stressArgs(1, 0, 256, 0.5)).toEqual(["--vm", "1", "--vm-bytes", "48M", "--vm-keep"]);
+    expect(stressArgs(1, 0, 256, 0)).toEqual([]);
+  });
+});
+
+describe("testbed options", () => {
+  it("coerces strings, rejects unknown keys and bad values with a UsageError naming the option", () => {
+    expect(parseLocalOptions({ cores: "2", accel: "tcg" })).toMatchObject({ cores: 2, accel: "tcg", poolSize: 16 });
+    expect(() => parseLocalOptions({ nope: "1" })).toThrow(UsageError);
+    expect(() => parseLocalOptions({ bootTimeout: "-1" })).toThrow(/bootTimeout/);
+  });
+});
