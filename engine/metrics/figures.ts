@@ -54,7 +54,7 @@ export function schedulingFigures(events: readonly Overload[], metrics: TestbedM
     migrationSeconds: round(sum(durations)) ?? 0,
     computeSeconds: round(report.computeSeconds) ?? 0,
     decisions: report.decisions,
-    meanComputeSeconds: round(report.decisions > 0 ? report.computeSeconds / report.decisions : null),
+    meanComputeSeconds: round(report.decisions > 0 ? report.computeSeconds / report.decisions : null, 6),
   };
 }
 
