@@ -16,8 +16,11 @@ export interface ProgressRenderer {
   close(): Promise<void>;
 }
 
+/** Counters may be simulated seconds: whole numbers stay whole, others get one decimal. */
+const count = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
+
 export function formatCounters(c: StepCounters): string {
   const pct = c.total > 0 ? Math.floor((100 * c.done) / c.total) : 0;
   const extra = [c.running ? `${c.running} running` : "", c.failed ? `${c.failed} failed` : ""].filter(Boolean);
-  return `${c.done}/${c.total} (${pct}%)${extra.length ? `, ${extra.join(", ")}` : ""}`;
+  return `${count(c.done)}/${count(c.total)} (${pct}%)${extra.length ? `, ${extra.join(", ")}` : ""}`;
 }

@@ -1,19 +1,59 @@
+// @ts-check
+/**
+ * The `g5k-flow` command line. This file and options.js are plain JavaScript
+ * so that `--help` and argument errors answer without starting the
+ * TypeScript loader (about 0.2 s); the commands load their TypeScript
+ * modules through `loadTypeScript` when they run.
+ */
 import { Command, CommanderError, Option } from "commander";
-import { UsageError } from "../errors.ts";
-import { collectPair, DEFAULT_RESULTS, parsePositive, parseSeed } from "./options.ts";
+import { collectPair, DEFAULT_RESULTS, parsePositive, parseSeed } from "./options.js";
+
+/** @type {Promise<void> | null} */
+let typescript = null;
 
 /**
- * The `g5k-flow` command line. Command modules are imported inside their
- * actions so `--help` stays fast.
+ * Registers tsx (TypeScript at run time, no build step), the `g5k-flow`
+ * import resolution for workflows, the bundled plugins and any extra plugin
+ * modules named in G5K_FLOW_PLUGINS. Once per process.
  */
-export function buildProgram(setExit: (code: number) => void): Command {
+export function loadTypeScript() {
+  typescript ??= (async () => {
+    const { register } = await import("tsx/esm/api");
+    const { register: registerHooks } = await import("node:module");
+    const { resolve } = await import("node:path");
+    const { pathToFileURL } = await import("node:url");
+    register();
+    registerHooks("./resolve-hook.js", import.meta.url);
+    await import("../../plugins/bundled.ts");
+    for (const path of (process.env.G5K_FLOW_PLUGINS ?? "").split(",").filter(Boolean)) {
+      await import(pathToFileURL(resolve(path)).href);
+    }
+  })();
+  return typescript;
+}
+
+/**
+ * @template T
+ * @param {string} path module path relative to this file
+ * @returns {Promise<T>}
+ */
+async function command(path) {
+  await loadTypeScript();
+  return import(path);
+}
+
+/**
+ * @param {(code: number) => void} setExit
+ * @returns {Command}
+ */
+export function buildProgram(setExit) {
   const program = new Command("g5k-flow")
     .description("Typed, reproducible VM experiment workflows on simulated, local and Grid'5000 testbeds.")
     .version(process.env.npm_package_version ?? "0.1.0")
     .showHelpAfterError(false)
     .exitOverride();
 
-  const results = (): Option => new Option("--results <dir>", "folder of run archives").default(DEFAULT_RESULTS);
+  const results = () => new Option("--results <dir>", "folder of run archives").default(DEFAULT_RESULTS);
 
   program
     .command("run")
@@ -26,8 +66,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--config <file.yaml>", "experiment config: testbed, seed, params, testbedOptions (flags win)")
     .option("--json", "print only the final summary JSON on stdout")
     .addOption(results())
-    .action(async (workflow: string, opts) => {
-      const { runCommand } = await import("./run-command.ts");
+    .action(async (workflow, opts) => {
+      const { runCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
       setExit(await runCommand(workflow, opts));
     });
 
@@ -39,8 +79,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--testbed-opt <key=value>", "set a testbed option (repeatable)", collectPair)
     .option("--json", "print only the comparison JSON on stdout")
     .addOption(new Option("--results <dir>", "folder for the new archive (default: beside the original)"))
-    .action(async (dir: string, opts) => {
-      const { rerunCommand } = await import("./rerun-command.ts");
+    .action(async (dir, opts) => {
+      const { rerunCommand } = /** @type {typeof import("./rerun-command.ts")} */ (await command("./rerun-command.ts"));
       setExit(await rerunCommand(dir, opts));
     });
 
@@ -50,8 +90,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .argument("<run-dir>", "run archive folder")
     .option("--testbed-opt <key=value>", "set a testbed option, e.g. a secret that was not archived (repeatable)", collectPair)
     .option("--json", "print only the final summary JSON on stdout")
-    .action(async (dir: string, opts) => {
-      const { resumeCommand } = await import("./resume-command.ts");
+    .action(async (dir, opts) => {
+      const { resumeCommand } = /** @type {typeof import("./resume-command.ts")} */ (await command("./resume-command.ts"));
       setExit(await resumeCommand(dir, opts));
     });
 
@@ -62,8 +102,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("points of each sweep: todo, in progress, done, skipped, failed")
     .argument("<run-dir>", "run archive folder")
     .option("--json", "print as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => {
-      const { sweepStatusCommand } = await import("./sweep-command.ts");
+    .action(async (dir, opts) => {
+      const { sweepStatusCommand } = /** @type {typeof import("./sweep-command.ts")} */ (await command("./sweep-command.ts"));
       setExit(sweepStatusCommand(dir, opts.json ?? false));
     });
 
@@ -71,8 +111,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command("list")
     .description("list archived runs")
     .addOption(results())
-    .action(async (opts: { results: string }) => {
-      const { listCommand } = await import("./archive-commands.ts");
+    .action(async (opts) => {
+      const { listCommand } = /** @type {typeof import("./archive-commands.ts")} */ (await command("./archive-commands.ts"));
       setExit(listCommand(opts.results));
     });
 
@@ -81,8 +121,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description("show one archived run: manifest, steps, summary")
     .argument("<run-dir>", "run archive folder")
     .option("--json", "print as JSON")
-    .action(async (dir: string, opts: { json?: boolean }) => {
-      const { showCommand } = await import("./archive-commands.ts");
+    .action(async (dir, opts) => {
+      const { showCommand } = /** @type {typeof import("./archive-commands.ts")} */ (await command("./archive-commands.ts"));
       setExit(showCommand(dir, opts.json ?? false));
     });
 
@@ -90,8 +130,8 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .command("report")
     .description("write a run's self-contained report.html (charts, params, summary) and print its path")
     .argument("<run-dir>", "run archive folder")
-    .action(async (dir: string) => {
-      const { reportCommand } = await import("./report-command.ts");
+    .action(async (dir) => {
+      const { reportCommand } = /** @type {typeof import("./report-command.ts")} */ (await command("./report-command.ts"));
       setExit(await reportCommand(dir));
     });
 
@@ -102,30 +142,36 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .option("--time-limit <seconds>", "solver time limit", parsePositive("--time-limit"), 10)
     .option("--out <file>", "write the plan (mapping and actions) as JSON")
     .option("--json", "print only the stats JSON on stdout")
-    .action(async (instance: string, opts: { timeLimit: number; out?: string; json?: boolean }) => {
-      const { solveCommand } = await import("./solve-command.ts");
+    .action(async (instance, opts) => {
+      const { solveCommand } = /** @type {typeof import("./solve-command.ts")} */ (await command("./solve-command.ts"));
       setExit(await solveCommand(instance, opts));
     });
 
   const testbed = program.command("testbed").description("prepare or clean up a testbed on this machine");
-  for (const [verb, description] of [
+  /** @type {[verb: "setup" | "down", description: string][]} */
+  const verbs = [
     ["setup", "install what the testbed needs (idempotent)"],
     ["down", "tear down everything the testbed started"],
-  ] as const) {
+  ];
+  for (const [verb, description] of verbs) {
     testbed
       .command(verb)
       .description(description)
       .argument("<name>", "testbed name, e.g. local")
-      .action(async (name: string) => {
-        const { testbedCommand } = await import("./testbed-command.ts");
+      .action(async (name) => {
+        const { testbedCommand } = /** @type {typeof import("./testbed-command.ts")} */ (await command("./testbed-command.ts"));
         setExit(await testbedCommand(verb, name));
       });
   }
   return program;
 }
 
-/** Runs the CLI; returns the exit code. Bad input: one line on stderr, code 2. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the CLI; returns the exit code. Bad input: one line on stderr, code 2.
+ * @param {readonly string[]} argv
+ * @returns {Promise<number>}
+ */
+export async function main(argv) {
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {
@@ -136,7 +182,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       // help and version print and exit 0; any parsing error is bad input
       return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2;
     }
-    if (error instanceof UsageError) {
+    // UsageError comes from the TypeScript engine (engine/errors.ts), matched by name
+    if (error instanceof Error && error.name === "UsageError") {
       process.stderr.write(`g5k-flow: ${error.message}\n`);
       return 2;
     }
