@@ -79,6 +79,21 @@ export interface ClusterRuntime {
   computeDelay(workUnits: number, measuredSeconds: Seconds): Seconds;
   /** Message passing between node agents (DVMS): latency-delayed in simulation, TCP on real testbeds. */
   readonly network: AgentNetwork;
+  /** Present where node agents can run as processes on the nodes themselves (real testbeds). */
+  readonly agentHosting?: AgentHosting;
+}
+
+/** How to run one agent process per node, on the node, reachable from the others over TCP. */
+export interface AgentHosting {
+  /** Address agents reach the controlling process at (it binds there). */
+  readonly controllerAddress: string;
+  /** Node `node`'s agent: the address it binds and an argv prefix that runs a command on the node (exec-style, e.g. `ip netns exec NS`). */
+  agent(node: string): AgentPlacement;
+}
+
+export interface AgentPlacement {
+  readonly listen: string;
+  readonly wrap: readonly string[];
 }
 
 export interface AgentNetwork {

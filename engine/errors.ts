@@ -10,6 +10,6 @@ export class UsageError extends Error {
 export class InterruptedError extends Error {
   override readonly name = "InterruptedError";
   constructor(readonly signal: string) {
-    super(`interrupted by ${signal}`);
+    super(signal === "walltime" ? "interrupted: the reservation's walltime is ending" : `interrupted by ${signal}`);
   }
 }

@@ -23,6 +23,8 @@ export interface ReserveRequest {
   readonly nodes: number;
   /** Walltime in seconds (ignored by testbeds without reservations). */
   readonly walltime?: Seconds;
+  /** How many times the engine may extend the walltime when it nears its end (default 0). */
+  readonly extensions?: number;
   /** Per-node capacity wanted by simulated testbeds; real ones report theirs. */
   readonly cores?: number;
   readonly memoryMiB?: number;
@@ -101,6 +103,10 @@ export interface Testbed {
   release(): Promise<void>;
   /** Runs commands on the testbed's hosts (ssh, relay tree...); absent where hosts run no processes (sim). */
   processRunner?(): ProcessRunner;
+  /** When the reservation ends (epoch ms), on testbeds with walltimes. */
+  walltimeEnd?(): number | null;
+  /** Asks for `seconds` more walltime; resolves with the new end (epoch ms), or null when refused. */
+  extendWalltime?(seconds: Seconds): Promise<number | null>;
 }
 
 export interface TestbedInit {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { MigrationResult, Observation } from "../cluster.ts";
+import type { MigrationResult, Observation, Seconds } from "../cluster.ts";
 import { pointKey, type Point, type Space } from "../dsl/space.ts";
 import type { Context, ExecOptions, Json, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
 import type { Host, Node, Vm } from "../hosts.ts";
@@ -31,6 +31,8 @@ export interface RunServices {
   /** A failure that does not stop the workflow (a sweep point) but fails the run. */
   noteFailure(message: string): void;
   sweepState(name: string): SweepState;
+  /** Watches a reservation's walltime (warn, extend, stop in time); returns the stopper. */
+  watchWalltime(testbed: Testbed, walltime: Seconds, extensions: number): () => void;
 }
 
 /** How a step's output is recorded: in full (reused on resume) or summarized (testbed steps rerun on resume). */
@@ -48,6 +50,7 @@ type MetricsSink = (table: string, rows: readonly MetricRow[]) => void;
 
 export class RunContext implements Context {
   private testbed: Testbed | null = null;
+  private stopWatching: () => void = () => {};
   private readonly stepCounts = new Map<string, number>();
 
   constructor(
@@ -146,10 +149,14 @@ export class RunContext implements Context {
     return this.runStep(
       "reserve",
       async (s) => {
-        if (this.testbed) await this.testbed.release();
-        this.testbed = this.run.newTestbed();
-        const nodes = await this.testbed.reserve(request, s);
+        await this.release();
+        const testbed = this.run.newTestbed();
+        this.testbed = testbed;
+        const nodes = await testbed.reserve(request, s);
         this.run.noteHosts(nodes.map((n) => n.name));
+        if (request.walltime !== undefined && testbed.walltimeEnd?.() != null) {
+          this.stopWatching = this.run.watchWalltime(testbed, request.walltime, request.extensions ?? 0);
+        }
         return nodes;
       },
       hostNames,
@@ -237,6 +244,8 @@ export class RunContext implements Context {
   async release(): Promise<void> {
     const testbed = this.testbed;
     this.testbed = null;
+    this.stopWatching();
+    this.stopWatching = () => {};
     if (testbed) await testbed.release();
   }
 

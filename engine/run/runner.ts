@@ -17,6 +17,7 @@ import { engineInfo } from "./engine-info.ts";
 import { loadWorkflow } from "./loader.ts";
 import { onInterrupt } from "./signals.ts";
 import { SweepState } from "./sweep-state.ts";
+import { watchWalltime } from "./walltime.ts";
 import { safeName } from "../archive/run-archive.ts";
 
 interface Presentation {
@@ -167,6 +168,15 @@ async function execute(run: Execution): Promise<RunOutcome> {
       },
       noteFailure: (message) => failures.push(message),
       sweepState: (name) => new SweepState(join(archive.dir, "sweeps", safeName(name))),
+      watchWalltime: (testbed, walltime, extensions) =>
+        watchWalltime(testbed, walltime, extensions, {
+          journal: (event) => archive.journal(event),
+          warn: (message) => run.progress.stepLog("walltime", message),
+          interrupt: (reason) => {
+            run.notify?.(reason);
+            controller.abort(new InterruptedError("walltime"));
+          },
+        }),
     },
     "",
     (table, rows) => archive.appendMetrics(table, rows),
@@ -182,7 +192,9 @@ async function execute(run: Execution): Promise<RunOutcome> {
     }
   } catch (caught) {
     status = controller.signal.aborted || caught instanceof InterruptedError ? "interrupted" : "failed";
-    error = caught instanceof Error ? caught.message : String(caught);
+    // an interrupted step throws whatever its wait threw (AbortError...): the reason is the signal's
+    const reason: unknown = controller.signal.aborted ? controller.signal.reason : caught;
+    error = reason instanceof Error ? reason.message : String(reason);
     archive.journal({ event: "run-error", error, stack: caught instanceof Error ? caught.stack : undefined });
   } finally {
     await root.release();
