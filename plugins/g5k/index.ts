@@ -1,17 +1,23 @@
 /** Grid'5000 testbed: OAR jobs, Kadeploy, KaVLAN and g5k-subnets through the REST API (README.md). */
 import type { TestbedPlugin } from "../../engine/testbed.ts";
+import { readNodeAddresses } from "./access.ts";
+import { parseOptions } from "./options.ts";
 import { createG5kTestbed } from "./testbed.ts";
 
 export const g5kTestbed: TestbedPlugin = {
   name: "g5k",
   description: "Grid'5000: OAR reservations, Kadeploy deployments, KaVLAN and g5k-subnets through the REST API",
   create: (init) => createG5kTestbed(init),
+  validateOptions: (options) => {
+    const parsed = parseOptions(options);
+    if (parsed.addresses) readNodeAddresses(parsed.addresses);
+  },
 };
 
 export { createG5kTestbed, G5kTestbed, splitNodes } from "./testbed.ts";
 export type { G5kDeps } from "./testbed.ts";
-export type { NodeVmRuntime, NodeVmRuntimeFactory, VmPlanEntry } from "./vms.ts";
-export { planVms } from "./vms.ts";
+export type { NodeVmRuntime, NodeVmRuntimeEnv, NodeVmRuntimeFactory, VmPlanEntry } from "./vms.ts";
+export { planVms, VmRuntimeSteps } from "./vms.ts";
 export { G5kClient } from "./api/client.ts";
 export type { ClientInit } from "./api/client.ts";
 export { systemClock, defaultBackoff, pollDelay } from "./api/clock.ts";

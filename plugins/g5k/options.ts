@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../../engine/errors.ts";
+import { libvirtOptionShape } from "../local/index.ts";
 import { DEFAULT_API } from "./api/http.ts";
 
 /** Walltime as seconds, "H:MM:SS", "90m" or "2h". */
@@ -40,8 +41,14 @@ const schema = z.object({
   subnets: z.string().default("1").transform(Number).pipe(z.number().int().min(0)),
   deployRounds: positiveInt.default(3),
   minDeployed: z.string().default("0.9").transform(Number).pipe(z.number().gt(0).lte(1)),
-  /** SSH jump host when running outside Grid'5000, e.g. access.grid5000.fr. */
-  gateway: z.string().optional(),
+  /** SSH jump host when running outside Grid'5000: `[user@]host[:port]`, e.g. access.grid5000.fr (user: your login). */
+  gateway: z
+    .string()
+    .regex(/^(?:[A-Za-z_][A-Za-z0-9_.-]*@)?[A-Za-z0-9][A-Za-z0-9.-]*(?::\d{1,5})?$/, "[user@]host[:port]")
+    .optional(),
+  /** JSON file mapping node FQDNs to the addresses to reach them at (labs behind NAT, the stand-in's namespaces). */
+  addresses: z.string().optional(),
+  ...libvirtOptionShape,
   reattach: bool.default(true),
   keepJobs: bool.default(false),
 });

@@ -1,19 +1,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
-import type { Host, Node, Vm } from "../../engine/hosts.ts";
+import type { Node, Vm } from "../../engine/hosts.ts";
+import { SshRunner } from "../../engine/process/index.ts";
 import type {
   BootVmsOptions,
   DeployOptions,
   ReserveRequest,
   StepContext,
-  StressProfile,
   Testbed,
   TestbedInit,
-  TestbedMetrics,
 } from "../../engine/testbed.ts";
+import { LibvirtVmRuntime, libvirtOptions } from "../local/index.ts";
+import { gatewayHost, readNodeAddresses } from "./access.ts";
 import { G5kClient } from "./api/client.ts";
 import { systemClock } from "./api/clock.ts";
 import type { BackoffPolicy, Clock } from "./api/clock.ts";
@@ -31,7 +31,7 @@ import type { IpMac } from "./api/subnets.ts";
 import { deleteAll, findJobsByName, submitAllOrNothing } from "./multisite.ts";
 import { parseOptions } from "./options.ts";
 import type { G5kOptions } from "./options.ts";
-import { planVms } from "./vms.ts";
+import { planVms, VmRuntimeSteps } from "./vms.ts";
 import type { NodeVmRuntime, NodeVmRuntimeFactory } from "./vms.ts";
 
 /** What tests (and the end-to-end harness) inject; production uses the defaults. */
@@ -42,6 +42,13 @@ export interface G5kDeps {
   /** Starts and drives VMs on the deployed nodes (shared with the local testbed). */
   readonly vmRuntime?: NodeVmRuntimeFactory;
 }
+
+/** g5k-subnets hands out /22 blocks: the guests' prefix length. */
+const SUBNET_PREFIX = 22;
+
+/** The default VM runtime: libvirt over SSH, the local testbed's code. */
+const libvirtRuntime = (options: G5kOptions): NodeVmRuntimeFactory => (nodes, env) =>
+  new LibvirtVmRuntime({ nodes, runner: env.runner, options: libvirtOptions(options), prefixLength: SUBNET_PREFIX, log: env.log });
 
 /** OAR runs this as the job's script: the job only holds the nodes; the workflow drives them. */
 const HOLD_COMMAND = "sleep 31536000";
@@ -56,7 +63,7 @@ export function splitNodes(n: number, sites: readonly string[]): Record<string, 
   return Object.fromEntries(sites.map((site, i) => [site, Math.floor(n / sites.length) + (i < n % sites.length ? 1 : 0)]));
 }
 
-export class G5kTestbed implements Testbed {
+export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   readonly kind = "g5k";
   readonly clock = "wall" as const;
   readonly client: G5kClient;
@@ -66,6 +73,9 @@ export class G5kTestbed implements Testbed {
   private readonly vlans: Record<string, string> = {};
   private readonly referenceCache = new Map<string, Promise<readonly NodeInfo[]>>();
   private runtime: NodeVmRuntime | undefined;
+  private runner: SshRunner | undefined;
+  private deployed: readonly Node[] = [];
+  private readonly nodeAddresses: Readonly<Record<string, string>>;
   private released = false;
 
   constructor(
@@ -73,12 +83,14 @@ export class G5kTestbed implements Testbed {
     private readonly init: TestbedInit,
     private readonly deps: G5kDeps = {},
   ) {
+    super();
     this.credentials = loadCredentials({
       env: deps.env ?? process.env,
       file: options.credentials,
       defaultFile: DEFAULT_CREDENTIALS_FILE,
       warn: init.log,
     });
+    this.nodeAddresses = options.addresses ? readNodeAddresses(options.addresses) : {};
     this.client = new G5kClient({
       baseUrl: options.api,
       credentials: this.credentials,
@@ -101,6 +113,9 @@ export class G5kTestbed implements Testbed {
       deployRounds: o.deployRounds,
       minDeployed: o.minDeployed,
       gateway: o.gateway ?? null,
+      accel: o.accel,
+      imageDir: o.imageDir,
+      addressesFrom: o.addresses ?? null,
       user: this.credentials?.user ?? null,
       credentialsFrom: this.credentials?.source ?? "none",
       jobs: this.jobs.map((j) => ({ site: j.site, uid: j.uid })),
@@ -187,7 +202,7 @@ export class G5kTestbed implements Testbed {
       const ok = new Set(outcome.ok);
       const vlan = this.vlans[site];
       for (const node of siteNodes) {
-        if (ok.has(node.name)) deployed.push(vlan ? { ...node, address: vlanHostName(node.name, vlan) } : node);
+        if (ok.has(node.name)) deployed.push({ ...node, address: this.nodeAddresses[node.name] ?? (vlan ? vlanHostName(node.name, vlan) : node.address) });
       }
     }
     if (deployed.length < Math.ceil(nodes.length * this.options.minDeployed)) {
@@ -195,6 +210,7 @@ export class G5kTestbed implements Testbed {
       throw new Error(`g5k: only ${deployed.length} of ${nodes.length} nodes deployed after ${this.options.deployRounds} round(s) (below minDeployed=${this.options.minDeployed}); KO: ${ko.join(", ")}`);
     }
     if (failed) ctx.log(`g5k: going on without ${failed} node(s) that failed every deployment round`);
+    this.deployed = deployed;
     return deployed;
   }
 
@@ -202,38 +218,23 @@ export class G5kTestbed implements Testbed {
     const factory = this.vmRuntimeFactory();
     const plan = planVms(nodes, options, this.addresses);
     ctx.journal({ event: "g5k-vm-plan", vms: plan.map((p) => ({ name: p.name, node: p.node.name, ip: p.ip, mac: p.mac })) });
-    this.runtime ??= factory(nodes, this.init.log);
+    // The runtime knows every deployed node, not only those given VMs: guests migrate to the others.
+    this.runtime ??= factory(this.deployed.length ? this.deployed : nodes, { runner: this.processRunner(), log: this.init.log });
     return this.runtime.boot(plan, ctx);
   }
 
-  stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void> {
-    return this.requireRuntime().stress(vms, profile, ctx);
-  }
-
-  cluster(): ClusterRuntime {
-    return this.requireRuntime().cluster();
-  }
-
-  advance(duration: Seconds, ctx: StepContext): Promise<void> {
-    return this.requireRuntime().advance(duration, ctx);
-  }
-
-  migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
-    return this.requireRuntime().migrate(vm, to, ctx);
-  }
-
-  observe(): Promise<Observation> {
-    return this.requireRuntime().observe();
-  }
-
-  collect(ctx: StepContext): Promise<TestbedMetrics> {
-    return this.requireRuntime().collect(ctx);
+  /** SSH to the nodes as root, through the access gateway when one is set (nodes carry it as their jump host). */
+  processRunner(): SshRunner {
+    // Nodes get fresh host keys at every deployment: trust on first use for this run, nothing written to ~/.ssh.
+    this.runner ??= new SshRunner({ connectTimeout: 20 });
+    return this.runner;
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     await this.runtime?.close();
+    await this.runner?.close();
     if (this.jobs.length && !this.options.keepJobs) this.init.log(`g5k: ${await deleteAll(this.client.jobs, this.jobs)}`);
     else if (this.jobs.length) this.init.log(`g5k: keeping jobs ${this.jobs.map((j) => `${j.site}/${j.uid}`).join(", ")} (keepJobs=true)`);
   }
@@ -284,22 +285,12 @@ export class G5kTestbed implements Testbed {
     if (!info) throw new Error(`g5k: node ${fqdn} of job ${job} is not in the Reference API`);
     return {
       name: fqdn,
-      address: fqdn,
+      address: this.nodeAddresses[fqdn] ?? fqdn,
       user: "root",
       ...(this.options.sshKey ? { keyFile: this.options.sshKey } : {}),
-      ...(this.options.gateway ? { jump: this.gatewayHost(this.options.gateway) } : {}),
+      ...(this.options.gateway ? { jump: gatewayHost(this.options.gateway, this.credentials?.user, this.options.sshKey) } : {}),
       labels: { site, cluster, job: String(job) },
       capacity: { cores: info.cores, memoryMiB: info.memoryMiB },
-    };
-  }
-
-  private gatewayHost(gateway: string): Host {
-    return {
-      name: gateway,
-      address: gateway,
-      ...(this.credentials ? { user: this.credentials.user } : {}),
-      ...(this.options.sshKey ? { keyFile: this.options.sshKey } : {}),
-      labels: { role: "gateway" },
     };
   }
 
@@ -318,14 +309,10 @@ export class G5kTestbed implements Testbed {
   }
 
   private vmRuntimeFactory(): NodeVmRuntimeFactory {
-    const factory = this.deps.vmRuntime;
-    if (!factory) {
-      throw new Error("g5k: no VM runtime attached: starting libvirt VMs on deployed nodes is shared with the local testbed and not wired into the g5k plugin yet");
-    }
-    return factory;
+    return this.deps.vmRuntime ?? libvirtRuntime(this.options);
   }
 
-  private requireRuntime(): NodeVmRuntime {
+  protected requireRuntime(): NodeVmRuntime {
     if (!this.runtime) throw new Error("g5k: VMs are not booted yet (call bootVms first)");
     return this.runtime;
   }

@@ -1,18 +1,13 @@
 import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
+import type { SshRunner } from "../../engine/process/index.ts";
 import type { BootVmsOptions, StepContext, StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
+import type { VmBootSpec } from "../local/index.ts";
 import type { IpMac } from "./api/subnets.ts";
 
 /** One VM to start: where, under which name, with the address its site's DHCP will give its MAC. */
-export interface VmPlanEntry {
-  readonly name: string;
-  readonly node: Node;
-  readonly ip: string;
-  readonly mac: string;
-  readonly vcpus: number;
-  readonly memoryMiB: number;
-}
+export type VmPlanEntry = VmBootSpec;
 
 export const DEFAULT_VM = { vcpus: 1, memoryMiB: 1024 } as const;
 
@@ -63,9 +58,10 @@ export function planVms(
 }
 
 /**
- * What runs VMs on deployed nodes over SSH (libvirt/KVM): the same code as
- * the local testbed's, whose nodes are namespaces instead of machines. The
- * g5k testbed reserves, deploys and plans; this does the rest.
+ * What runs VMs on deployed nodes over SSH (libvirt/KVM): by default the
+ * local testbed's `LibvirtVmRuntime`, whose nodes there are namespaces
+ * instead of machines. The g5k testbed reserves, deploys and plans; this
+ * does the rest.
  */
 export interface NodeVmRuntime {
   boot(plan: readonly VmPlanEntry[], ctx: StepContext): Promise<readonly Vm[]>;
@@ -78,4 +74,39 @@ export interface NodeVmRuntime {
   close(): Promise<void>;
 }
 
-export type NodeVmRuntimeFactory = (nodes: readonly Node[], log: (message: string) => void) => NodeVmRuntime;
+export interface NodeVmRuntimeEnv {
+  /** The testbed's pooled SSH connections (jump hosts included); the runtime does not close it. */
+  readonly runner: SshRunner;
+  readonly log: (message: string) => void;
+}
+
+export type NodeVmRuntimeFactory = (nodes: readonly Node[], env: NodeVmRuntimeEnv) => NodeVmRuntime;
+
+/** The testbed steps that only forward to the VM runtime, shared by the testbeds that have one (g5k, ssh). */
+export abstract class VmRuntimeSteps {
+  protected abstract requireRuntime(): NodeVmRuntime;
+
+  stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void> {
+    return this.requireRuntime().stress(vms, profile, ctx);
+  }
+
+  cluster(): ClusterRuntime {
+    return this.requireRuntime().cluster();
+  }
+
+  advance(duration: Seconds, ctx: StepContext): Promise<void> {
+    return this.requireRuntime().advance(duration, ctx);
+  }
+
+  migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
+    return this.requireRuntime().migrate(vm, to, ctx);
+  }
+
+  observe(): Promise<Observation> {
+    return this.requireRuntime().observe();
+  }
+
+  collect(ctx: StepContext): Promise<TestbedMetrics> {
+    return this.requireRuntime().collect(ctx);
+  }
+}

@@ -1,0 +1,343 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { MigrationResult, NodeState, Observation, Seconds } from "../../engine/cluster.ts";
+import { UsageError } from "../../engine/errors.ts";
+import type { Host, Node, Vm } from "../../engine/hosts.ts";
+import type { CommandSpec, HostResult, SshRunner } from "../../engine/process/index.ts";
+import type { StepContext, StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
+import { chooseAccel, type Accel } from "./accel.ts";
+import { LocalCluster } from "./cluster.ts";
+import { buildGuestImage, type GuestImage } from "./guest/build.ts";
+import { stageGuestImage, type StagedImage } from "./guest/stage.ts";
+import { GaussianLoad, stressArgs } from "./load/injector.ts";
+import { liveMigrate, type CheckedMigration } from "./migrate.ts";
+import { CpuPoller } from "./poller.ts";
+import type { LibvirtRuntimeOptions } from "./vm-runtime-options.ts";
+import { domainXml } from "./vms/domain-xml.ts";
+import { virsh } from "./virsh.ts";
+
+/** One guest to start: its name, node, and the address its MAC stands for. */
+export interface VmBootSpec {
+  readonly name: string;
+  readonly node: Node;
+  readonly ip: string;
+  readonly mac: string;
+  readonly vcpus: number;
+  readonly memoryMiB: number;
+}
+
+export interface LibvirtRuntimeInit {
+  /** The deployed nodes: reachable by SSH (jump hosts included), libvirtd answering `virsh` (see virsh.ts). */
+  readonly nodes: readonly Node[];
+  /** Owned by the testbed: the runtime never closes it. */
+  readonly runner: SshRunner;
+  readonly options: LibvirtRuntimeOptions;
+  /** Prefix length of the guests' subnet (g5k-subnets hand out /22 blocks). */
+  readonly prefixLength: number;
+  readonly log: (message: string) => void;
+  /** Tests inject a built image; by default the cached one is used (built once). */
+  readonly image?: GuestImage;
+}
+
+interface VmRecord {
+  readonly vm: Vm;
+  node: string;
+  migrating: boolean;
+  /** False once the guest died (a migration that crashed it): it leaves the observations. */
+  alive: boolean;
+}
+
+interface Prepared {
+  readonly image: GuestImage;
+  readonly staged: StagedImage;
+  readonly accel: Accel;
+}
+
+/**
+ * Libvirt/qemu guests on nodes reached over SSH, as on Grid'5000: the
+ * diskless guest image is copied to the nodes, guests are created with
+ * `virsh create`, loaded with stress-ng over SSH through their node, observed
+ * by polling libvirt's CPU counters and moved with `virsh migrate --live`.
+ * What the g5k and ssh testbeds do once their nodes are up.
+ */
+export class LibvirtVmRuntime {
+  private readonly t0 = Date.now();
+  private readonly nodes: ReadonlyMap<string, Node>;
+  private readonly online = new Set<string>();
+  private readonly vms = new Map<string, VmRecord>();
+  private readonly migrations: CheckedMigration[] = [];
+  private readonly bootFailures: Array<{ vm: string; node: string; reason: string }> = [];
+  private readonly loadChanges: Array<{ time: Seconds; vm: string; load: number }> = [];
+  private readonly loadTimers = new Set<NodeJS.Timeout>();
+  private readonly poller: CpuPoller;
+  private prepared: Promise<Prepared> | null = null;
+  private clusterRuntime: LocalCluster | null = null;
+  private stressStart: Seconds | null = null;
+
+  constructor(private readonly init: LibvirtRuntimeInit) {
+    this.nodes = new Map(init.nodes.map((n) => [n.name, n]));
+    for (const n of init.nodes) this.online.add(n.name);
+    this.poller = new CpuPoller(
+      {
+        now: () => this.now(),
+        nodes: () => init.nodes.map((n): NodeState => ({ name: n.name, cores: n.capacity.cores, memoryMiB: n.capacity.memoryMiB, online: this.online.has(n.name) })),
+        vms: () => [...this.vms.values()].filter((r) => r.alive).map((r) => ({ name: r.vm.name, node: r.node, vcpus: r.vm.vcpus, memoryMiB: r.vm.memoryMiB, migrating: r.migrating })),
+        domstats: async (node) => {
+          const r = await this.exec(this.node(node), { argv: virsh("domstats", "--state", "--cpu-total"), timeout: 10 });
+          return r.status === "ok" ? r.stdout : null;
+        },
+      },
+      init.options.pollInterval,
+    );
+  }
+
+  now(): Seconds {
+    return (Date.now() - this.t0) / 1000;
+  }
+
+  private node(name: string): Node {
+    const n = this.nodes.get(name);
+    if (!n) throw new UsageError(`unknown node '${name}'`);
+    return n;
+  }
+
+  private record(vm: string): VmRecord {
+    const r = this.vms.get(vm);
+    if (!r) throw new UsageError(`unknown VM '${vm}'`);
+    return r;
+  }
+
+  private exec(host: Host, command: CommandSpec): Promise<HostResult> {
+    return this.init.runner.exec(host, 0, command);
+  }
+
+  /** The image built (or cached), copied to the nodes, and the accelerator chosen: once per runtime. */
+  private prepare(): Promise<Prepared> {
+    this.prepared ??= (async () => {
+      const { options, log, runner } = this.init;
+      const image = this.init.image ?? (await buildGuestImage(log));
+      const accel = options.accel === "probe" ? await chooseAccel(image) : { accel: options.accel, reason: "accel option" };
+      log(`VMs use ${accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${accel.reason}`);
+      const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log);
+      return { image, staged, accel: accel.accel };
+    })();
+    return this.prepared;
+  }
+
+  async boot(plan: readonly VmBootSpec[], ctx: StepContext): Promise<readonly Vm[]> {
+    const prepared = await this.prepare();
+    let done = 0;
+    let failed = 0;
+    const booted = await Promise.all(
+      plan.map(async (spec) => {
+        const record = await this.bootOne(spec, prepared, ctx);
+        if (record) done++;
+        else failed++;
+        ctx.progress({ done: done + failed, total: plan.length, failed });
+        return record;
+      }),
+    );
+    const ok = booted.filter((r): r is VmRecord => r !== null);
+    ctx.log(`booted ${ok.length}/${plan.length} guests on ${new Set(plan.map((p) => p.node.name)).size} nodes${failed ? `, ${failed} failed` : ""}`);
+    if (ok.length === 0 && plan.length > 0) throw new Error(`no guest booted: ${this.bootFailures.at(-1)?.reason ?? "unknown"}`);
+    return ok.map((r) => r.vm);
+  }
+
+  /** Creates one guest and waits for its SSH; a guest that does not come up is destroyed and tried again. */
+  private async bootOne(spec: VmBootSpec, prepared: Prepared, ctx: StepContext): Promise<VmRecord | null> {
+    const { name, node, ip, mac, vcpus, memoryMiB } = spec;
+    if (this.vms.has(name)) throw new UsageError(`a VM named '${name}' already runs`);
+    const vm: Vm = { name, address: ip, user: "root", port: 22, keyFile: prepared.image.keyFile, vcpus, memoryMiB, node: node.name, mac, labels: { ...node.labels, role: "vm" } };
+    const record: VmRecord = { vm, node: node.name, migrating: false, alive: true };
+    const xml = domainXml({
+      name, vcpus, memoryMiB, mac, address: `${ip}/${this.init.prefixLength}`,
+      kernel: prepared.staged.kernel, initrd: prepared.staged.initrd, accel: prepared.accel,
+      consoleLog: `/var/log/libvirt/qemu/${name}-console.log`,
+    });
+    const { bootRetries, bootTimeout } = this.init.options;
+    let reason = "";
+    for (let attempt = 0; attempt <= bootRetries; attempt++) {
+      if (ctx.signal.aborted) break;
+      const created = await this.exec(node, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: 60 });
+      if (created.status === "ok") {
+        if ((await this.guestUptime(record, node, bootTimeout, ctx.signal)) !== null) {
+          this.vms.set(name, record);
+          ctx.journal({ event: "vm-booted", vm: name, node: node.name, ip, mac, attempt });
+          return record;
+        }
+        reason = `no SSH answer within ${bootTimeout} s`;
+      } else {
+        reason = (created.stderr.trim() || created.error || created.status).split("\n")[0]!;
+      }
+      ctx.journal({ event: "vm-boot-retry", vm: name, node: node.name, attempt, reason });
+      await this.exec(node, { argv: virsh("destroy", name), timeout: 30 });
+    }
+    this.bootFailures.push({ vm: name, node: node.name, reason });
+    ctx.journal({ event: "vm-boot-failed", vm: name, node: node.name, reason });
+    return null;
+  }
+
+  /** The guest's uptime once it answers SSH through `via` (its node), or null after `timeout` seconds. */
+  private async guestUptime(record: VmRecord, via: Host, timeout: Seconds, signal?: AbortSignal): Promise<number | null> {
+    const deadline = Date.now() + timeout * 1000;
+    const host: Host = { ...record.vm, jump: via };
+    while (Date.now() < deadline && !signal?.aborted) {
+      const r = await this.exec(host, { argv: ["cat", "/proc/uptime"], timeout: Math.min(10, timeout) });
+      if (r.status === "ok") return Number.parseFloat(r.stdout);
+      await sleep(500);
+    }
+    return null;
+  }
+
+  /** A guest's uptime read over SSH through its node (null when it does not answer). */
+  uptime(vm: string, timeout: Seconds = 10): Promise<number | null> {
+    const record = this.record(vm);
+    return this.guestUptime(record, this.node(record.node), timeout);
+  }
+
+  async stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void> {
+    const records = vms.map((v) => this.record(v.name));
+    this.stressStart ??= this.now();
+    if (profile.kind === "constant") {
+      if (profile.load < 0 || profile.load > 1) throw new UsageError(`constant load must be in 0..1, got ${profile.load}`);
+      await Promise.all(records.map((r) => this.setLoad(r, profile.load, profile.dirtyIntensity ?? 0, ctx)));
+      return;
+    }
+    const gen = new GaussianLoad(ctx.seed, profile.mean, profile.std);
+    await Promise.all(records.map((r) => this.setLoad(r, gen.load(), 0, ctx)));
+    const period = profile.loadPeriod ?? 300;
+    const scheduleNext = (): void => {
+      const next = gen.next(records.length, period);
+      const t = setTimeout(() => {
+        this.loadTimers.delete(t);
+        void this.setLoad(records[next.vm]!, next.load, 0, ctx);
+        scheduleNext();
+      }, next.delay * 1000);
+      this.loadTimers.add(t);
+    };
+    if (records.length > 0) scheduleNext();
+  }
+
+  private async setLoad(record: VmRecord, load: number, dirty: number, ctx: StepContext): Promise<void> {
+    if (!record.alive) return;
+    const args = stressArgs(record.vm.vcpus, load, record.vm.memoryMiB, dirty);
+    const argv = args.length > 0 ? ["/bin/g5k-load", "start", ...args] : ["/bin/g5k-load", "stop"];
+    const r = await this.exec({ ...record.vm, jump: this.node(record.node) }, { argv, timeout: 30 });
+    this.loadChanges.push({ time: this.now(), vm: record.vm.name, load });
+    if (r.status !== "ok") ctx.journal({ event: "stress-failed", vm: record.vm.name, reason: r.stderr.trim() || r.error || r.status });
+  }
+
+  cluster(): LocalCluster {
+    if (!this.clusterRuntime) {
+      this.clusterRuntime = new LocalCluster({
+        now: () => this.now(),
+        poller: this.poller,
+        migrate: (vm, to) => this.migrateVm(vm, to),
+        online: (n) => this.online.has(n),
+        // Scheduler agents stay in this process: starting them on remote nodes over SSH is not done yet.
+        agentHosting: () => undefined,
+      });
+      this.poller.start();
+    }
+    return this.clusterRuntime;
+  }
+
+  async advance(duration: Seconds, ctx: StepContext): Promise<void> {
+    await sleep(duration * 1000, undefined, { signal: ctx.signal }).catch(() => undefined);
+  }
+
+  async migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
+    const result = await this.migrateVm(vm, to);
+    ctx.journal({ event: "migration", ...result });
+    return result;
+  }
+
+  /** Never rejects: unknown names and busy VMs come back as "rejected". */
+  private async migrateVm(vm: string, to: string): Promise<MigrationResult> {
+    const record = this.vms.get(vm);
+    const t = this.now();
+    const reject = (reason: string): MigrationResult => ({ vm, from: record?.node ?? "", to, start: t, end: t, downtime: 0, rounds: 0, outcome: "rejected", reason });
+    if (!record || !record.alive) return reject(`unknown or dead VM '${vm}'`);
+    if (!this.online.has(to)) return reject(`unknown node '${to}'`);
+    if (record.migrating) return reject("already migrating");
+    if (record.node === to) return reject("already on that node");
+    record.migrating = true;
+    try {
+      const env = {
+        now: () => this.now(),
+        exec: (host: Host, command: CommandSpec) => this.exec(host, command),
+        guestUptime: (_vm: string, node: Host, timeout: Seconds) => this.guestUptime(record, node, timeout),
+        migrateTimeout: this.init.options.migrateTimeout,
+      };
+      const checked = await liveMigrate(env, vm, this.node(record.node), this.node(to));
+      if (checked.result.outcome === "ok") record.node = to;
+      else if (checked.result.outcome === "failed") record.alive = await this.stillRuns(record);
+      this.migrations.push(checked);
+      return checked.result;
+    } catch (error) {
+      // Closed under an in-flight migration (a scheduler stopping): a result, not a crash.
+      return { ...reject(error instanceof Error ? error.message : String(error)), end: this.now(), outcome: "failed" };
+    } finally {
+      record.migrating = false;
+    }
+  }
+
+  /** After a failed migration: where is the guest, if anywhere? (libvirt rolls back to the source on most errors.) */
+  private async stillRuns(record: VmRecord): Promise<boolean> {
+    for (const node of this.nodes.values()) {
+      const r = await this.exec(node, { argv: virsh("domstate", record.vm.name), timeout: 10 });
+      if (r.status === "ok" && r.stdout.trim() === "running") {
+        record.node = node.name;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  async observe(): Promise<Observation> {
+    if (this.poller.samples < 2) {
+      await this.poller.poll();
+      await sleep(this.init.options.pollInterval * 1000);
+    }
+    await this.poller.poll();
+    return this.poller.latest;
+  }
+
+  async collect(_ctx: StepContext): Promise<TestbedMetrics> {
+    const start = this.stressStart ?? 0;
+    return {
+      clock: "wall",
+      start,
+      duration: this.now() - start,
+      violations: this.poller.allViolations(),
+      migrations: this.migrations.map((m) => m.result),
+      tables: {
+        migrations: this.migrations.map(({ result: m, uptimeBefore, uptimeAfter }) => ({
+          vm: m.vm, from: m.from, to: m.to, start: m.start, end: m.end, duration: m.end - m.start, downtime: m.downtime,
+          rounds: m.rounds, outcome: m.outcome, reason: m.reason ?? null, uptimeBefore, uptimeAfter,
+        })),
+        load_changes: this.loadChanges.map((l) => ({ ...l })),
+        boot_failures: this.bootFailures.map((b) => ({ ...b })),
+      },
+      counters: {
+        vms: this.vms.size,
+        vmsAlive: [...this.vms.values()].filter((r) => r.alive).length,
+        bootFailures: this.bootFailures.length,
+        migrationsOk: this.migrations.filter((m) => m.result.outcome === "ok").length,
+        migrationsFailed: this.migrations.filter((m) => m.result.outcome !== "ok").length,
+        cpuPolls: this.poller.samples,
+      },
+    };
+  }
+
+  /** Stops load changes, polls and scheduler timers, then destroys every guest it started. Idempotent. */
+  async close(): Promise<void> {
+    for (const t of this.loadTimers) clearTimeout(t);
+    this.loadTimers.clear();
+    this.clusterRuntime?.stop();
+    await this.poller.stop();
+    const started = [...this.vms.values()];
+    this.vms.clear();
+    await Promise.all(started.map((r) => this.exec(this.node(r.node), { argv: virsh("destroy", r.vm.name), timeout: 30 })));
+    this.online.clear();
+  }
+}
