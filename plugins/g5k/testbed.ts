@@ -20,7 +20,7 @@ import type { BackoffPolicy, Clock } from "./api/clock.ts";
 import { DEFAULT_CREDENTIALS_FILE, loadCredentials } from "./api/credentials.ts";
 import type { Credentials } from "./api/credentials.ts";
 import type { JobDoc } from "./api/documents.ts";
-import { resourceString } from "./api/jobs.ts";
+import { oarWalltime, resourceString } from "./api/jobs.ts";
 import type { JobRef, JobSubmission } from "./api/jobs.ts";
 import { vlanHostName } from "./api/kavlan.ts";
 import type { NodeInfo } from "./api/reference.ts";
@@ -77,6 +77,9 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   private deployed: readonly Node[] = [];
   private readonly nodeAddresses: Readonly<Record<string, string>>;
   private released = false;
+  /** Ends of the running jobs (epoch ms on this machine's clock). */
+  private ends: number[] = [];
+  private readonly apiClock: Clock;
 
   constructor(
     readonly options: G5kOptions,
@@ -91,10 +94,11 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       warn: init.log,
     });
     this.nodeAddresses = options.addresses ? readNodeAddresses(options.addresses) : {};
+    this.apiClock = deps.clock ?? systemClock;
     this.client = new G5kClient({
       baseUrl: options.api,
       credentials: this.credentials,
-      clock: deps.clock ?? systemClock,
+      clock: this.apiClock,
       backoff: deps.backoff,
     });
   }
@@ -160,6 +164,7 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       throw error;
     }
 
+    this.noteWalltimes(docs);
     const nodes: Node[] = [];
     for (const doc of docs) {
       const site = refs.find((r) => r.uid === doc.uid)!.site;
@@ -242,6 +247,28 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   /** The running jobs, e.g. to extend their walltime. */
   reservedJobs(): readonly JobRef[] {
     return this.jobs;
+  }
+
+  /** The earliest end of the run's jobs, on this machine's clock. */
+  walltimeEnd(): number | null {
+    return this.ends.length ? Math.min(...this.ends) : null;
+  }
+
+  /** Asks OAR for `seconds` more on every job; the new end once every job got it, else null. */
+  async extendWalltime(seconds: number): Promise<number | null> {
+    if (!this.jobs.length) return null;
+    const before = this.walltimeEnd() ?? 0;
+    const change = `+${oarWalltime(Math.round(seconds))}`;
+    await Promise.all(this.jobs.map((ref) => this.client.jobs.extendWalltime(ref, change)));
+    this.noteWalltimes(await Promise.all(this.jobs.map((ref) => this.client.jobs.get(ref))));
+    const after = this.walltimeEnd() ?? 0;
+    return after > before ? after : null;
+  }
+
+  /** Job ends from `started_at + walltime` on the API's clock, carried over to this machine's. */
+  private noteWalltimes(docs: readonly JobDoc[]): void {
+    const now = this.apiClock.now();
+    this.ends = docs.flatMap((d) => (d.started_at !== undefined && d.walltime !== undefined ? [Date.now() + ((d.started_at + d.walltime) * 1000 - now)] : []));
   }
 
   private submission(nodes: number, cluster: string | undefined, walltime: number, reservation: string | number | undefined): JobSubmission {

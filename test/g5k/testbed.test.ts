@@ -155,3 +155,23 @@ describe("g5k testbed plugin", () => {
     expect(() => splitNodes(1, ["a", "b"])).toThrow(/cannot be spread/);
   });
 });
+
+describe("g5k testbed walltime", () => {
+  it("reports when the job ends and extends it through OAR's walltime API", async () => {
+    const { testbed } = await setup({ sites: "rennes" });
+    const before = Date.now();
+    await testbed.reserve({ nodes: 1, walltime: 3600 }, context());
+    const end = testbed.walltimeEnd();
+    expect(end).not.toBeNull();
+    // started on the stand-in's clock, 3600 s of walltime: about an hour from now on this one
+    expect((end as number) - before).toBeGreaterThan(3500_000);
+    expect((end as number) - before).toBeLessThanOrEqual(3600_000 + 1000);
+
+    const extended = await testbed.extendWalltime(1800);
+    // 30 more minutes (give or take the milliseconds this machine's clock moved meanwhile)
+    expect(Math.abs((extended as number) - ((end as number) + 1800_000))).toBeLessThan(1000);
+    const change = standin.requests("POST", /\/walltime$/);
+    expect(change.map((r) => r.body)).toEqual([{ walltime: "+0:30:00" }]);
+    await testbed.release();
+  });
+});
