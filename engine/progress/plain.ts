@@ -13,6 +13,14 @@ export class PlainProgress implements ProgressRenderer {
     private readonly everyMs = 5000,
   ) {}
 
+  scopeStarted(scope: string): void {
+    this.line(`▶ ${scope}`);
+  }
+
+  scopeEnded(scope: string, status: StepStatus, seconds: number, error?: string): void {
+    this.stepEnded(scope, status, seconds, error);
+  }
+
   stepStarted(step: string): void {
     this.line(`▶ ${step}`);
   }

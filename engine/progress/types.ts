@@ -9,6 +9,9 @@ export type StepStatus = "ok" | "failed" | "interrupted";
 
 /** How a run shows its steps to the person watching it. */
 export interface ProgressRenderer {
+  /** A scope (x.scope, a sweep point) groups the steps named `scope/...`. */
+  scopeStarted(scope: string): void;
+  scopeEnded(scope: string, status: StepStatus, seconds: number, error?: string): void;
   stepStarted(step: string): void;
   stepProgress(step: string, counters: StepCounters): void;
   stepLog(step: string, message: string): void;

@@ -81,7 +81,10 @@ export class RunContext implements Context {
     this.throwIfAborted();
     const buffered: [string, readonly MetricRow[]][] = [];
     const child = new RunContext(this.run, `${scope}/`, (table, rows) => buffered.push([table, rows]));
+    const { progress } = this.run;
+    const started = performance.now();
     archive.journal({ event: "scope-start", scope });
+    progress.scopeStarted(scope);
     try {
       const output = await fn(child);
       await child.release();
@@ -89,10 +92,13 @@ export class RunContext implements Context {
       for (const [table, rows] of buffered) this.sink(table, rows);
       archive.saveCheckpoint(checkpointFile("scope", scope), output);
       archive.journal({ event: "scope-end", scope, status: "ok", checkpoint: true });
+      progress.scopeEnded(scope, "ok", (performance.now() - started) / 1000);
       return output;
     } catch (error) {
       await child.release();
-      archive.journal({ event: "scope-end", scope, status: this.run.signal.aborted ? "interrupted" : "failed", error: message(error) });
+      const status = this.run.signal.aborted ? "interrupted" : "failed";
+      archive.journal({ event: "scope-end", scope, status, error: message(error) });
+      progress.scopeEnded(scope, status, (performance.now() - started) / 1000, message(error));
       throw error;
     }
   }
