@@ -36,7 +36,7 @@ describe("run archive", () => {
   it("writes a manifest that allows a rerun", () => {
     const m = readManifest(outcome.dir);
     expect(m.status).toBe("ok");
-    expect(m.params).toEqual({ nodes: 2, perNode: 3, wait: 0.02, logs: 0, mode: "ok", failMarker: "" });
+    expect(m.params).toEqual({ nodes: 2, perNode: 3, wait: 0.02, logs: 0, mode: "ok", failMarker: "", walltime: 0, extensions: 0 });
     expect(m.seed).toBe(42);
     expect(m.testbed.kind).toBe("toy");
     expect(m.hosts).toEqual(["toy-0", "toy-1"]);
