@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { MetricRow } from "../scheduler.ts";
-import { csvHeader, csvRows } from "./csv.ts";
+import { csvHeader, csvRows, parseCsvHeader } from "./csv.ts";
 import { type Manifest, manifestSchema, type RunStatus } from "./manifest.ts";
 import { redact } from "./redact.ts";
 import { UsageError } from "../errors.ts";
@@ -59,16 +59,29 @@ export class RunArchive {
     writeFileSync(join(dir, `${safeName(step)}.err`), stderr);
   }
 
-  /** Appends rows to `metrics/<table>.csv`; columns are fixed by the first rows written. */
+  /**
+   * Appends rows to `metrics/<table>.csv`. Columns are those of the file's
+   * header (read back when an archive is resumed); a row bringing a new
+   * column rewrites the file with the wider header, so no value is dropped.
+   */
   appendMetrics(table: string, rows: readonly MetricRow[]): void {
     if (rows.length === 0) return;
-    const file = join(this.dir, "metrics", `${safeName(table)}.csv`);
-    let columns = this.csvColumns.get(table);
-    if (!columns) {
-      columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-      this.csvColumns.set(table, columns);
-      if (!existsSync(file)) writeFileSync(file, csvHeader(columns));
+    const name = join("metrics", `${safeName(table)}.csv`);
+    const file = join(this.dir, name);
+    let columns = this.csvColumns.get(table) ?? (existsSync(file) ? parseCsvHeader(readFileSync(file, "utf8")) : null);
+    const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    if (columns === null) {
+      columns = keys;
+      writeFileSync(file, csvHeader(columns));
+    } else if (keys.some((k) => !columns?.includes(k))) {
+      const wider = [...columns, ...keys.filter((k) => !columns?.includes(k))];
+      const [, ...body] = readFileSync(file, "utf8").split("\n");
+      // old rows lack the new columns: empty trailing fields keep them aligned
+      const padding = ",".repeat(wider.length - columns.length);
+      this.writeAtomically(name, `${csvHeader(wider)}${body.filter((l) => l !== "").map((l) => `${l}${padding}\n`).join("")}`);
+      columns = wider;
     }
+    this.csvColumns.set(table, columns);
     writeFileSync(file, csvRows(columns, rows), { flag: "a" });
   }
 

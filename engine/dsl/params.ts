@@ -81,13 +81,13 @@ export const param = {
 
 /** Defaults overlaid by given values (strings from the CLI, or values from an archive), validated. */
 export function resolveParams<P extends ParamSpecs>(specs: P, given: Readonly<Record<string, unknown>>): ParamValues<P> {
-  const unknown = Object.keys(given).filter((k) => !(k in specs));
+  const unknown = Object.keys(given).filter((k) => !Object.hasOwn(specs, k));
   if (unknown.length > 0) {
     throw new UsageError(`unknown param '${unknown[0]}' (known: ${Object.keys(specs).join(", ")})`);
   }
   const values: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(specs)) {
-    const raw = name in given ? given[name] : s.default;
+    const raw = Object.hasOwn(given, name) ? given[name] : s.default;
     const candidate = typeof raw === "string" && s.kind !== "string" && !s.kind.startsWith("choice") ? s.fromText(raw) : raw;
     const parsed = s.schema.safeParse(candidate);
     if (!parsed.success) {

@@ -42,9 +42,16 @@ export const space = {
   },
 };
 
-/** Stable, file-name-safe identity of a point: `scale=500,scheduler=dvms`. */
+/** A plain word stays bare; anything that could be read otherwise ("1" the string, "a,b") is JSON-quoted. */
+function keyValue(value: string | number | boolean): string {
+  if (typeof value !== "string") return String(value);
+  const ambiguous = !/^[A-Za-z_][\w.-]*$/.test(value) || value === "true" || value === "false";
+  return ambiguous ? JSON.stringify(value) : value;
+}
+
+/** Stable, unambiguous identity of a point: `scale=500,scheduler=dvms` (distinct points, distinct keys). */
 export function pointKey(point: Point): string {
   return Object.entries(point)
-    .map(([k, v]) => `${k}=${String(v)}`)
+    .map(([k, v]) => `${k}=${keyValue(v)}`)
     .join(",");
 }

@@ -1,8 +1,8 @@
-import { execa } from "execa";
 import type { Host } from "../hosts.ts";
 import type { CommandSpec, HostResult, ProcessRunner } from "./types.ts";
 import { resolveArgv } from "./substitute.ts";
-import { DEFAULT_KILL_AFTER, statusOf } from "./result.ts";
+import { ABORTED, noProcess, statusOf } from "./result.ts";
+import { runBounded } from "./spawn.ts";
 
 /** The controller itself, for local actions. */
 export const LOCALHOST: Host = { name: "localhost", address: "127.0.0.1" };
@@ -14,49 +14,22 @@ export class LocalRunner implements ProcessRunner {
   async exec(host: Host, rank: number, command: CommandSpec, signal?: AbortSignal): Promise<HostResult> {
     const start = Date.now();
     const argv = resolveArgv(command, host, rank); // bad substitutions throw UsageError
-    // Own process group, so TERM/KILL reach the command's children too
-    // (a killed shell's child would otherwise hold the output pipes open).
-    const child = execa(argv[0], argv.slice(1), {
-      reject: false,
-      stripFinalNewline: false,
-      input: command.stdin ?? "",
-      env: command.env,
-      detached: true,
-    });
-    let timedOut = false;
-    const timers: NodeJS.Timeout[] = [];
-    const stop = () => {
-      killGroup(child.pid, "SIGTERM");
-      timers.push(setTimeout(() => killGroup(child.pid, "SIGKILL"), (command.killAfter ?? DEFAULT_KILL_AFTER) * 1000));
-    };
-    if (command.timeout !== undefined) timers.push(setTimeout(() => { timedOut = true; stop(); }, command.timeout * 1000));
-    signal?.addEventListener("abort", stop, { once: true });
-    const r = await child;
-    for (const t of timers) clearTimeout(t);
-    signal?.removeEventListener("abort", stop);
-    const exitCode = r.exitCode ?? null;
-    const failedToStart = exitCode === null && !r.signal;
+    if (signal?.aborted) return noProcess(host.name, "failed", ABORTED, start);
+    const r = await runBounded(argv, command, signal);
+    if (r.startError !== undefined) return noProcess(host.name, "unreachable", r.startError, start);
     return {
       host: host.name,
-      status: failedToStart ? "unreachable" : statusOf(command, exitCode, timedOut),
-      exitCode,
-      signal: r.signal ?? null,
-      stdout: String(r.stdout),
-      stderr: String(r.stderr),
+      // Stopped by an abort counts as failed even if the command exits 0 on TERM.
+      status: r.aborted ? "failed" : statusOf(command, r.exitCode, r.timedOut),
+      exitCode: r.exitCode,
+      signal: r.signal,
+      stdout: r.stdout,
+      stderr: r.stderr,
       start,
       end: Date.now(),
-      ...(failedToStart ? { error: r.shortMessage } : signal?.aborted ? { error: "aborted" } : {}),
+      ...(r.aborted ? { error: ABORTED } : {}),
     };
   }
 
   async close(): Promise<void> {}
-}
-
-function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // already gone
-  }
 }

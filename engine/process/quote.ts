@@ -42,3 +42,32 @@ function seconds(s: number): string {
   if (!Number.isFinite(s) || s <= 0) throw new UsageError(`time limit must be a positive number of seconds, got ${s}`);
   return String(Math.max(0.001, Math.round(s * 1000) / 1000));
 }
+
+/** What the remote shell writes first on stderr (see killable): the prefix of a line holding its pid. */
+export const PGID_MARKER = "g5k-flow-pgid:";
+
+/**
+ * `remote` made kill-able from another channel: the shell first reports its
+ * pid on stderr, then `exec`s the command in that same process. sshd starts
+ * every session with setsid(), so that pid is also the process group of the
+ * command and its children (timeout(1) keeps it too). Needed because sshd
+ * refuses "signal" requests for root and closing the channel leaves the
+ * command running.
+ */
+export function killable(remote: string): string {
+  return `printf '${PGID_MARKER}%s\\n' "$$" >&2; ${remote}`;
+}
+
+/** Signals the process group reported by `killable`, or the process alone if it leads no group. */
+export function killCommand(pgid: number, signal: "TERM" | "KILL"): string {
+  if (!Number.isInteger(pgid) || pgid < 2) throw new UsageError(`not a process group to signal: ${pgid}`);
+  // No "--": dash's kill reads it as a pid; "-SIG -N" is understood by dash, bash and zsh.
+  return `kill -${signal} -${pgid} 2>/dev/null || kill -${signal} ${pgid}`;
+}
+
+/** Finds and removes the `killable` marker line in collected stderr: the pgid (null until it has arrived) and the command's own stderr. */
+export function splitPgid(stderr: string): { pgid: number | null; rest: string } {
+  const m = new RegExp(`(^|\\n)${PGID_MARKER}(\\d+)\\n`).exec(stderr);
+  if (!m) return { pgid: null, rest: stderr };
+  return { pgid: Number(m[2]), rest: stderr.slice(0, m.index + m[1].length) + stderr.slice(m.index + m[0].length) };
+}

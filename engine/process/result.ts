@@ -22,10 +22,14 @@ export function statusOf(command: CommandSpec, exitCode: number | null, timedOut
 
 /** A host the runner never got a process onto (connection refused, relay lost, bad input...). */
 export function unreachable(host: string, error: unknown, start = Date.now()): HostResult {
-  return {
-    host, status: "unreachable", exitCode: null, signal: null, stdout: "", stderr: "",
-    start, end: Date.now(), error: error instanceof Error ? error.message : String(error),
-  };
+  return noProcess(host, "unreachable", error instanceof Error ? error.message : String(error), start);
+}
+
+export const ABORTED = "aborted";
+
+/** A host with no exit status of its own: never started, or lost with its relay or fan-out process. */
+export function noProcess(host: string, status: HostStatus, error: string, start = Date.now()): HostResult {
+  return { host, status, exitCode: null, signal: null, stdout: "", stderr: "", start, end: Date.now(), error };
 }
 
 export function report(name: string, results: readonly HostResult[]): ActionReport {

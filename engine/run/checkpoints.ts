@@ -8,12 +8,13 @@ export const checkpointFile = (kind: "step" | "scope", name: string): string =>
 
 /**
  * Outputs of the steps and scopes an earlier attempt of the run completed,
- * keyed `step:<name>` / `scope:<name>`: a resumed run returns them instead of
- * running the work again.
+ * keyed `step:<name>` / `scope:<name>` (a resumed run returns them instead of
+ * running the work again), and its metrics writes, keyed `metrics:<key>`.
  */
 export function completedCheckpoints(runDir: string): Map<string, unknown> {
   const done = new Map<string, unknown>();
   for (const event of readJournal(runDir)) {
+    if (event.event === "metrics") done.set(`metrics:${String(event.key)}`, true);
     const kind = event.event === "step-end" ? "step" : event.event === "scope-end" ? "scope" : null;
     if (!kind || event.status !== "ok" || event.checkpoint !== true) continue;
     const name = String(kind === "step" ? event.step : event.scope);

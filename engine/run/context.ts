@@ -46,7 +46,20 @@ const keep: Recording<unknown> = { checkpoint: false, record: (output) => output
 const summarized = <T>(record: (output: T) => unknown): Recording<T> => ({ checkpoint: false, record });
 const hostNames = summarized((hosts: readonly Node[]) => ({ count: hosts.length, names: hosts.map((h) => h.name) }));
 
-type MetricsSink = (table: string, rows: readonly MetricRow[]) => void;
+export type MetricsBatch = readonly [table: string, rows: readonly MetricRow[]];
+
+/**
+ * Where a context's metrics go: the run's archive for the root context,
+ * a buffer for a scope, committed with the scope's checkpoint.
+ */
+export interface MetricsTarget {
+  add(table: string, rows: readonly MetricRow[]): void;
+  commit(scope: string, batches: readonly MetricsBatch[]): void;
+}
+
+function buffer(into: MetricsBatch[]): MetricsTarget {
+  return { add: (table, rows) => into.push([table, rows]), commit: (_scope, batches) => into.push(...batches) };
+}
 
 export class RunContext implements Context {
   private testbed: Testbed | null = null;
@@ -56,7 +69,7 @@ export class RunContext implements Context {
   constructor(
     private readonly run: RunServices,
     private readonly prefix: string,
-    private readonly sink: MetricsSink,
+    private readonly sink: MetricsTarget,
   ) {}
 
   get seed(): number {
@@ -79,8 +92,8 @@ export class RunContext implements Context {
       return previous.get(`scope:${scope}`) as T;
     }
     this.throwIfAborted();
-    const buffered: [string, readonly MetricRow[]][] = [];
-    const child = new RunContext(this.run, `${scope}/`, (table, rows) => buffered.push([table, rows]));
+    const buffered: MetricsBatch[] = [];
+    const child = new RunContext(this.run, `${scope}/`, buffer(buffered));
     const { progress } = this.run;
     const started = performance.now();
     archive.journal({ event: "scope-start", scope });
@@ -89,13 +102,14 @@ export class RunContext implements Context {
       const output = await fn(child);
       await child.release();
       // a scope's metrics land together with its checkpoint, so a resumed run never writes them twice
-      for (const [table, rows] of buffered) this.sink(table, rows);
+      this.sink.commit(scope, buffered);
       archive.saveCheckpoint(checkpointFile("scope", scope), output);
       archive.journal({ event: "scope-end", scope, status: "ok", checkpoint: true });
       progress.scopeEnded(scope, "ok", (performance.now() - started) / 1000);
       return output;
     } catch (error) {
-      await child.release();
+      // the scope's own error is the one to report, whatever releasing says
+      await child.release().catch((releaseError: unknown) => archive.journal({ event: "release-failed", scope, error: message(releaseError) }));
       const status = this.run.signal.aborted ? "interrupted" : "failed";
       archive.journal({ event: "scope-end", scope, status, error: message(error) });
       progress.scopeEnded(scope, status, (performance.now() - started) / 1000, message(error));
@@ -122,7 +136,7 @@ export class RunContext implements Context {
       while (state.state(key) === "in-progress" || (state.state(key) === "todo" && !state.claim(key))) {
         await sleep(200, undefined, { signal: this.run.signal }).catch(() => this.throwIfAborted());
       }
-      if (state.holder(key) === process.pid) await this.runPoint(sweep, state, point, key, fn);
+      if (state.holds(key)) await this.runPoint(sweep, state, point, key, fn);
     }
     const results = keyed.map(({ point, key }): SweepResult<P, T> => {
       const error = state.failure(key);
@@ -256,7 +270,7 @@ export class RunContext implements Context {
   }
 
   metrics(table: string, rows: readonly MetricRow[]): void {
-    this.sink(table, rows);
+    this.sink.add(table, rows);
   }
 
   summary(fields: Readonly<Record<string, Json>>): void {

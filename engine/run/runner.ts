@@ -12,13 +12,12 @@ import type { Testbed, TestbedPlugin } from "../testbed.ts";
 import type { Workflow } from "../dsl/workflow.ts";
 import { writeReport } from "../report/index.ts";
 import { completedCheckpoints } from "./checkpoints.ts";
-import { RunContext } from "./context.ts";
+import { RunContext, type MetricsBatch, type MetricsTarget } from "./context.ts";
 import { engineInfo } from "./engine-info.ts";
 import { loadWorkflow } from "./loader.ts";
 import { onInterrupt } from "./signals.ts";
-import { SweepState } from "./sweep-state.ts";
+import { SweepState, sweepFolder } from "./sweep-state.ts";
 import { watchWalltime } from "./walltime.ts";
-import { safeName } from "../archive/run-archive.ts";
 
 interface Presentation {
   readonly progress: ProgressRenderer;
@@ -128,6 +127,27 @@ export function archivedOptions(options: Readonly<Record<string, string>>): Reco
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== REDACTED));
 }
 
+/**
+ * The root context's metrics target. Each write (a root-level `x.metrics`
+ * call, numbered in call order, or a scope's commit) is journaled under a
+ * key; a resumed run skips the writes its earlier attempts journaled.
+ */
+function archiveMetrics(archive: RunArchive, previous: ReadonlyMap<string, unknown>): MetricsTarget {
+  let calls = 0;
+  const write = (key: string, batches: readonly MetricsBatch[]): void => {
+    if (previous.has(`metrics:${key}`)) {
+      archive.journal({ event: "metrics-skipped", key, reason: "written by an earlier attempt" });
+      return;
+    }
+    for (const [table, rows] of batches) archive.appendMetrics(table, rows);
+    archive.journal({ event: "metrics", key, tables: [...new Set(batches.map(([table]) => table))] });
+  };
+  return {
+    add: (table, rows) => write(`root#${++calls}`, [[table, rows]]),
+    commit: (scope, batches) => write(`scope:${scope}`, batches),
+  };
+}
+
 interface Execution extends Presentation {
   readonly archive: RunArchive;
   readonly workflow: Workflow;
@@ -167,7 +187,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
         archive.update({ hosts: [...hosts], testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: created.map((t) => ({ ...t.describe() })) } });
       },
       noteFailure: (message) => failures.push(message),
-      sweepState: (name) => new SweepState(join(archive.dir, "sweeps", safeName(name))),
+      sweepState: (name) => new SweepState(join(archive.dir, "sweeps", sweepFolder(name))),
       watchWalltime: (testbed, walltime, extensions) =>
         watchWalltime(testbed, walltime, extensions, {
           journal: (event) => archive.journal(event),
@@ -179,7 +199,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
         }),
     },
     "",
-    (table, rows) => archive.appendMetrics(table, rows),
+    archiveMetrics(archive, run.previous),
   );
 
   let status: RunOutcome["status"] = "ok";
@@ -197,7 +217,8 @@ async function execute(run: Execution): Promise<RunOutcome> {
     error = reason instanceof Error ? reason.message : String(reason);
     archive.journal({ event: "run-error", error, stack: caught instanceof Error ? caught.stack : undefined });
   } finally {
-    await root.release();
+    // every testbed made in the run is released below, errors journaled: nothing may skip finishing the archive
+    await root.release().catch(() => undefined);
     for (const testbed of created.splice(0)) {
       try {
         await testbed.release();

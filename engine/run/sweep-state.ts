@@ -1,24 +1,49 @@
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { randomUUID } from "node:crypto";
 
 export type PointState = "todo" | "in-progress" | "done" | "skipped" | "failed";
 export const POINT_STATES: readonly PointState[] = ["todo", "in-progress", "done", "skipped", "failed"];
 
-function alive(pid: number): boolean {
+/** Who holds a claim: a pid is not enough (pids are reused), so its start time and a nonce come along. */
+interface Owner {
+  readonly pid: number;
+  readonly started: string;
+  readonly nonce: string;
+}
+
+/** Start time of a live process (field 22 of /proc/<pid>/stat), or null when it is gone. */
+function startTimeOf(pid: number): string | null {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
   }
 }
 
+const self: Owner = { pid: process.pid, started: startTimeOf(process.pid) ?? "", nonce: randomUUID() };
+
+function alive(owner: Owner): boolean {
+  if (owner.pid === self.pid) return owner.nonce === self.nonce;
+  return startTimeOf(owner.pid) === owner.started;
+}
+
+/** A takeover lock older than this belongs to a process killed within its few microseconds. */
+const STALE_TAKEOVER_MS = 10_000;
+
+/** Name of a sweep's folder: reversible, and never `.` or `..`. */
+export function sweepFolder(name: string): string {
+  return encodeURIComponent(name).replace(/^\./, "%2E");
+}
+
 /**
- * One sweep's persisted point states, as files in `sweeps/<name>/`: a point
- * is claimed by creating `<key>.claim` exclusively (so two processes never
- * run the same point), and done or failed by an atomic rename of its result.
- * A kill at any moment leaves either a claim of a dead process, which the
- * next claimer takes over, or a complete result.
+ * One sweep's persisted point states, as files in `sweeps/<name>/`. A point
+ * is claimed by hard-linking a complete owner record to `<key>.claim` (an
+ * atomic create that fails if it exists), so two processes never run the
+ * same point; done or failed by an atomic rename of its result. A kill at any
+ * moment leaves either a claim of a dead process, which the next claimer
+ * takes over under a lock, or a complete result.
  */
 export class SweepState {
   constructor(readonly dir: string) {
@@ -43,7 +68,7 @@ export class SweepState {
     const list = this.points();
     if (list.skipped.includes(key)) return "skipped";
     if (existsSync(this.file(key, "done.json"))) return "done";
-    if (this.holder(key) !== null) return "in-progress";
+    if (this.holderAlive(key)) return "in-progress";
     if (existsSync(this.file(key, "failed.json"))) return "failed";
     return "todo";
   }
@@ -51,47 +76,26 @@ export class SweepState {
   /** Takes the point for this process; false when a live process holds it or it is done. */
   claim(key: string): boolean {
     if (existsSync(this.file(key, "done.json"))) return false;
-    const claim = this.file(key, "claim");
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        const fd = openSync(claim, "wx");
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        rmSync(this.file(key, "failed.json"), { force: true });
-        // done may have landed between the check and the claim
-        if (existsSync(this.file(key, "done.json"))) {
-          rmSync(claim, { force: true });
-          return false;
-        }
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-        const owner = Number(readFileSync(claim, "utf8") || "0");
-        if (owner > 0 && alive(owner)) return false;
-        try {
-          // only one taker wins the rename of a dead owner's claim
-          renameSync(claim, `${claim}.stale-${process.pid}`);
-          rmSync(`${claim}.stale-${process.pid}`, { force: true });
-        } catch {
-          /* another process took it over first: try again */
-        }
-      }
+    if (!this.create(this.file(key, "claim"), self)) {
+      if (!this.takeOver(key)) return false;
     }
-    return false;
+    rmSync(this.file(key, "failed.json"), { force: true });
+    // done may have landed between the check and the claim
+    if (existsSync(this.file(key, "done.json"))) {
+      this.unclaim(key);
+      return false;
+    }
+    return true;
   }
 
-  /** Owner of an in-progress point, if that process is alive. */
-  holder(key: string): number | null {
-    try {
-      const pid = Number(readFileSync(this.file(key, "claim"), "utf8"));
-      return pid > 0 && alive(pid) ? pid : null;
-    } catch {
-      return null;
-    }
+  /** True when this process holds the point. */
+  holds(key: string): boolean {
+    const owner = this.owner(this.file(key, "claim"));
+    return owner !== null && owner !== "unreadable" && owner.pid === self.pid && owner.nonce === self.nonce;
   }
 
   unclaim(key: string): void {
-    rmSync(this.file(key, "claim"), { force: true });
+    if (this.holds(key)) rmSync(this.file(key, "claim"), { force: true });
   }
 
   done(key: string, output: unknown): void {
@@ -120,8 +124,67 @@ export class SweepState {
     return counts;
   }
 
+  private holderAlive(key: string): boolean {
+    const owner = this.owner(this.file(key, "claim"));
+    // a claim being written or unreadable counts as held: the next look decides
+    return owner === "unreadable" || (owner !== null && alive(owner));
+  }
+
+  /** Removes a dead owner's claim and claims the point, under a lock so two takers never both win. */
+  private takeOver(key: string): boolean {
+    const claim = this.file(key, "claim");
+    const lock = this.file(key, "takeover");
+    const before = this.owner(claim);
+    if (before === "unreadable" || (before !== null && alive(before))) return false;
+    try {
+      if (Date.now() - statSync(lock).mtimeMs > STALE_TAKEOVER_MS) rmSync(lock, { force: true });
+    } catch {
+      /* no lock */
+    }
+    if (!this.create(lock, self)) return false;
+    try {
+      // re-read under the lock: another taker may have claimed it already
+      const current = this.owner(claim);
+      if (current === "unreadable" || (current !== null && alive(current))) return false;
+      rmSync(claim, { force: true });
+      return this.create(claim, self);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+
+  /** Creates `file` holding `owner` atomically (hard link of a complete temporary file); false if it exists. */
+  private create(file: string, owner: Owner): boolean {
+    const tmp = `${file}.${self.pid}.${self.nonce}.tmp`;
+    writeFileSync(tmp, JSON.stringify(owner));
+    try {
+      linkSync(tmp, file);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+      throw error;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+
+  private owner(file: string): Owner | null | "unreadable" {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      return null;
+    }
+    try {
+      const owner = JSON.parse(text) as Owner;
+      return typeof owner.pid === "number" ? owner : "unreadable";
+    } catch {
+      return "unreadable";
+    }
+  }
+
   private writeAtomically(file: string, content: string): void {
-    const tmp = `${file}.${process.pid}.tmp`;
+    const tmp = `${file}.${self.pid}.tmp`;
     writeFileSync(tmp, content);
     renameSync(tmp, file);
   }

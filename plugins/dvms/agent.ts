@@ -379,7 +379,7 @@ export class Agent {
     if (!l) return;
     l.phase = "solving";
     const solved = l.token;
-    const plan = this.env.solve(observationOf(solved, this.rt.now()), solved.nodes, this.env.options.solverTimeLimit);
+    const plan = this.env.solve(observationOf(solved, this.rt.now()), solved.nodes, this.env.options.solverTimeLimit, this.rt);
     const delay = this.rt.computeDelay(plan.work, plan.seconds);
     this.env.events.computed(this.rt.clock === "wall" ? plan.seconds : delay);
     this.after(delay, () => this.decided(solved, plan));

@@ -1,7 +1,9 @@
 /** Entropy: constraint-based placement and reconfiguration planning (DESIGN §6.1). */
 export { entropySolver } from "./instance-solver.ts";
-export { solveObservation, type PartitionPlan, type PlannedMigration } from "./observation.ts";
-export { entropyScheduler, type EntropyOptions } from "./scheduler.ts";
+export { solveLimits } from "./limits.ts";
+export { solveObservation, type ObservationSolveOptions, type PartitionPlan, type PlannedMigration } from "./observation.ts";
+export type { EntropyOptions } from "./options.ts";
+export { entropyScheduler } from "./scheduler.ts";
 export { readInstanceFile, parseInstance } from "./io/instance-reader.ts";
 export { planToJson, writePlanFile, type PlanJson, type PlanActionJson } from "./io/plan-writer.ts";
 export { solve, type Solution, type SolveOptions, type SolveStatus } from "./solver/solve.ts";

@@ -1,7 +1,7 @@
 import type { Observation } from "../../engine/cluster.ts";
 import { Root } from "./constraints/root.ts";
 import { ProblemBuilder } from "./model/builder.ts";
-import { solve } from "./solver/solve.ts";
+import { solve, type SolveOptions } from "./solver/solve.ts";
 
 export interface PlannedMigration {
   readonly vm: string;
@@ -22,8 +22,13 @@ export interface PartitionPlan {
   readonly actions: PlannedMigration[];
   /** Deterministic work units, for ClusterRuntime.computeDelay. */
   readonly work: number;
-  /** Measured wall time of the solve. */
+  /** Measured wall time of the solve (differs between reruns: keep it out of simulated results). */
   readonly seconds: number;
+}
+
+/** Which nodes to solve over (all by default) and the solve's budget (see solveLimits). */
+export interface ObservationSolveOptions extends SolveOptions {
+  readonly nodes?: readonly string[];
 }
 
 /**
@@ -32,18 +37,12 @@ export interface PartitionPlan {
  * against node memory. Repairs overloaded nodes with as little migration
  * (weighted by memory) as possible. VMs already migrating stay where they are.
  */
-export function solveObservation(
-  obs: Observation,
-  options: { nodes?: readonly string[]; timeLimitSeconds?: number } = {},
-): PartitionPlan {
+export function solveObservation(obs: Observation, options: ObservationSolveOptions = {}): PartitionPlan {
   return solveObservationDetailed(obs, options).plan;
 }
 
 /** solveObservation plus the number of VMs the repair managed (for the scheduler's table). */
-export function solveObservationDetailed(
-  obs: Observation,
-  options: { nodes?: readonly string[]; timeLimitSeconds?: number },
-): { plan: PartitionPlan; managedVms: number } {
+export function solveObservationDetailed(obs: Observation, options: ObservationSolveOptions): { plan: PartitionPlan; managedVms: number } {
   const started = performance.now();
   const wanted = options.nodes ? new Set(options.nodes) : null;
   const b = new ProblemBuilder();
@@ -58,7 +57,7 @@ export function solveObservationDetailed(
   }
   for (const name of busy) b.constrain(new Root(b.vmIndex(name)));
   const problem = b.build();
-  const s = solve(problem, { timeLimitSeconds: options.timeLimitSeconds ?? 10 });
+  const s = solve(problem, { timeLimitSeconds: options.timeLimitSeconds ?? 10, workLimit: options.workLimit });
   const actions: PlannedMigration[] = [];
   for (const a of s.plan?.actions ?? []) {
     if (a.kind === "migrate") {

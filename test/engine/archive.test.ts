@@ -77,3 +77,18 @@ describe("run archive", () => {
     expect(existsSync(join(outcome.dir, "manifest.json.tmp"))).toBe(false);
   });
 });
+
+describe("metrics tables", () => {
+  it("keeps columns aligned across a resume and widens the header for a new column", async () => {
+    const { RunArchive } = await import("../../engine/archive/run-archive.ts");
+    const dir = mkdtempSync(join(tmpdir(), "g5k-csv-"));
+    const manifest = { format: 1 as const, id: "x", workflow: { name: "w", path: "w.ts", source: "workflow.mts", sourceSha256: "0" }, params: {}, seed: 1, testbed: { kind: "toy", options: {}, descriptions: [] }, engine: { version: "0", node: "v20", lockfileSha256: null }, hosts: [], start: "2026-11-21T00:00:00Z", end: null, status: "running" as const, error: null };
+    const first = RunArchive.create(dir, manifest);
+    first.appendMetrics("t", [{ a: 1, b: "x,y" }]);
+    first.finish("interrupted", null);
+    const resumed = RunArchive.reopen(dir);
+    resumed.appendMetrics("t", [{ b: "z", a: 2 }]);
+    resumed.appendMetrics("t", [{ a: 3, b: "w", c: true }]);
+    expect(readFileSync(join(dir, "metrics/t.csv"), "utf8")).toBe('a,b,c\n1,"x,y",\n2,z,\n3,w,true\n');
+  });
+});

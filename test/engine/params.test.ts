@@ -63,3 +63,9 @@ describe("params", () => {
     expect(parseDuration("m")).toBeNaN();
   });
 });
+
+describe("param names", () => {
+  it("rejects names inherited from Object.prototype", () => {
+    expect(() => resolveParams(specs, { toString: "1" })).toThrow(/unknown param 'toString'/);
+  });
+});

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
+import type { ClusterRuntime } from "../../engine/cluster.ts";
+import { UsageError } from "../../engine/errors.ts";
 import { entropyScheduler } from "../../plugins/entropy/index.ts";
 import { createSimCluster } from "../../plugins/sim/index.ts";
+
+const COMPUTE_COST = 3e-6; // the simulator's default seconds per work unit
 
 function overloaded() {
   // 6 nodes of 2 cores, 3 one-vCPU VMs each: pm-0000's VMs at full load need 3 cores.
@@ -40,21 +44,59 @@ describe("entropy scheduler on the simulated testbed", () => {
     expect(sim.placement().get(m.vm)).toBe(m.to);
   });
 
-  it("is deterministic: same seed, same report", () => {
+  it("is deterministic: same seed, same report, with no wall-clock field in its table", () => {
     const run = () => {
       const sim = overloaded();
       const s = entropyScheduler.create(sim.runtime, { period: 10 });
       s.start();
       sim.run(60);
       s.stop();
-      const { tables, migrations, computeSeconds } = s.report();
-      return { rows: tables.entropy.map(({ measuredSeconds: _, ...rest }) => rest), migrations, computeSeconds };
+      return s.report();
     };
-    expect(run()).toEqual(run());
+    const report = run();
+    expect(run()).toEqual(report);
+    for (const row of report.tables.entropy) {
+      expect(Object.keys(row)).toEqual(["start", "computeSeconds", "work", "managedVms", "migrations", "status"]);
+      expect(row.computeSeconds).toBeCloseTo((row.work as number) * COMPUTE_COST, 12);
+    }
   });
 
-  it("rejects a non-positive period", () => {
+  it("bounds a simulated solve by work, not by the machine's wall clock", () => {
+    const first = (timeLimit: number, clock: ClusterRuntime["clock"] = "simulated") => {
+      const sim = overloaded();
+      const s = entropyScheduler.create({ ...sim.runtime, clock }, { period: 30, timeLimit });
+      s.start();
+      sim.run(1);
+      s.stop();
+      return s.report().tables.entropy[0];
+    };
+    const full = first(10);
+    expect(full.status).toBe("solved");
+    // A time limit worth fewer work units than the solve needs stops it, on every run alike.
+    const cut = first(((full.work as number) / 4) * COMPUTE_COST);
+    expect(cut).toMatchObject({ status: "timeout", migrations: 0 });
+    expect(first(((full.work as number) / 4) * COMPUTE_COST)).toEqual(cut);
+    // The same limit on a wall clock is ample: it is the real time the solve took that counts there, and is reported.
+    const wall = first(((full.work as number) / 4) * COMPUTE_COST + 5, "wall");
+    expect(wall).toMatchObject({ status: "solved", work: full.work });
+    expect(wall.computeSeconds).not.toBeCloseTo((full.work as number) * COMPUTE_COST, 12);
+  });
+
+  it("rejects unknown options and bad values with a one-line usage error", () => {
     const sim = overloaded();
-    expect(() => entropyScheduler.create(sim.runtime, { period: 0 })).toThrow(/period must be > 0/);
+    const create = (options: Record<string, unknown>) => () => entropyScheduler.create(sim.runtime, options);
+    expect(create({ periode: 10 })).toThrow(UsageError);
+    expect(create({ periode: 10 })).toThrow(/^entropy: unknown option 'periode' \(known: period, timeLimit\)$/);
+    expect(create({ period: 0 })).toThrow(/^entropy: bad option 'period': must be a number > 0/);
+    expect(create({ timeLimit: "soon" })).toThrow(/^entropy: bad option 'timeLimit'/);
+    for (const bad of [{ periode: 10 }, { period: -1 }, { timeLimit: "x" }, { period: null }]) {
+      expect(create(bad)).toThrow(expect.objectContaining({ message: expect.not.stringContaining("\n") }));
+    }
+    // CLI values arrive as strings: taken as numbers
+    const fromCli = create({ period: "15", timeLimit: "2" })();
+    fromCli.start();
+    sim.run(50);
+    fromCli.stop();
+    expect(fromCli.report().tables.entropy.map((r) => r.start)).toEqual([0, 15, 30, 45]);
   });
 });

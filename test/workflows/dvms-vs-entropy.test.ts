@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -75,11 +75,22 @@ describe("workflows/dvms-vs-entropy.ts on the simulated testbed (small)", () => 
     expect(Math.min(...sizes)).toBeGreaterThanOrEqual(2);
   });
 
-  it("reruns from the archive to an identical summary", async () => {
+  it("keeps wall-clock measurements out of the simulated tables", () => {
+    const [entropyHeader] = readFileSync(join(dir, "metrics/entropy.csv"), "utf8").split("\n");
+    expect(entropyHeader.split(",")).toEqual(["scale", "scheduler", "start", "computeSeconds", "work", "managedVms", "migrations", "status"]);
+  });
+
+  it("reruns from the archive to an identical summary and byte-identical metrics files", async () => {
     const result = await run(["rerun", dir, "--json"]);
     expect(result.exitCode).toBe(0);
     const printed = JSON.parse(result.stdout);
     expect(printed.identical).toBe(true);
     expect(JSON.parse(readFileSync(join(printed.rerun, "summary.json"), "utf8"))).toEqual(summary);
+    const tables = (archive: string) => readdirSync(join(archive, "metrics")).filter((f) => f.endsWith(".csv")).sort();
+    expect(tables(dir)).toEqual(["entropy.csv", "isp.csv", "migrations.csv", "overloads.csv", "scales.csv"]);
+    expect(tables(printed.rerun)).toEqual(tables(dir));
+    for (const file of ["summary.json", ...tables(dir).map((f) => `metrics/${f}`)]) {
+      expect(readFileSync(join(printed.rerun, file)).equals(readFileSync(join(dir, file))), file).toBe(true);
+    }
   });
 });

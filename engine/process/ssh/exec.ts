@@ -1,27 +1,32 @@
 import type { Readable } from "node:stream";
 import type { ClientChannel } from "ssh2";
 import type { CommandSpec, HostResult } from "../types.ts";
-import { DEFAULT_KILL_AFTER, remoteStatus, unreachable } from "../result.ts";
+import { ABORTED, DEFAULT_KILL_AFTER, noProcess, remoteStatus, unreachable } from "../result.ts";
+import { killable, killCommand, splitPgid } from "../quote.ts";
 import type { Connection } from "./pool.ts";
 
 /** After the remote KILL, how long to wait for the channel before giving up on it. */
 const CLOSE_GRACE_MS = 2000;
+/** The pgid marker comes first on stderr; past this much stderr without it, stop looking. */
+const MARKER_SEARCH_BYTES = 4096;
 
 /**
  * Runs one remote command string on a pooled connection and collects its
- * output and exit status.
+ * output and exit status. An abort stops the remote command's whole process
+ * group, TERM then KILL `killAfter` later, through a second channel.
  */
 export async function execOn(
   conn: Connection, host: string, remote: string, command: CommandSpec, signal?: AbortSignal, input?: Readable,
 ): Promise<HostResult> {
   return conn.channels.run(() => new Promise<HostResult>((resolve) => {
     const start = Date.now();
+    if (signal?.aborted) return resolve(noProcess(host, "failed", ABORTED, start)); // nothing starts once aborted
     try {
       // Listeners go on inside the callback: ssh2 can emit data, exit and
       // close from one network read, before any later microtask would run.
-      conn.client.exec(remote, (err, ch) => {
+      conn.client.exec(killable(remote), (err, ch) => {
         if (err) resolve(unreachable(host, err, start));
-        else collect(ch, host, command, start, signal, input).then(resolve);
+        else collect(conn, ch, host, command, start, signal, input).then(resolve);
       });
     } catch (err) {
       resolve(unreachable(host, err, start)); // the connection died after the pool lookup
@@ -29,10 +34,11 @@ export async function execOn(
   }));
 }
 
-function collect(ch: ClientChannel, host: string, command: CommandSpec, start: number, signal?: AbortSignal, input?: Readable): Promise<HostResult> {
+function collect(conn: Connection, ch: ClientChannel, host: string, command: CommandSpec, start: number, signal?: AbortSignal, input?: Readable): Promise<HostResult> {
   return new Promise((resolve) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let errBytes = 0;
     let exitCode: number | null = null;
     let exitSignal: string | null = null;
     let timedOut = false;
@@ -40,17 +46,39 @@ function collect(ch: ClientChannel, host: string, command: CommandSpec, start: n
     const timers: NodeJS.Timeout[] = [];
     const killAfterMs = (command.killAfter ?? DEFAULT_KILL_AFTER) * 1000;
     let settled = false;
+    // The remote process group once the shell has reported it, and the
+    // signal to send it as soon as it is known (an abort can come first).
+    let pgid: number | null = null;
+    let wanted: "TERM" | "KILL" | null = null;
+    const signalGroup = (sig: "TERM" | "KILL") => {
+      wanted = sig;
+      if (pgid !== null) void control(conn, killCommand(pgid, sig));
+    };
+    const stop = () => {
+      if (wanted !== null) return;
+      signalGroup("TERM");
+      timers.push(setTimeout(() => signalGroup("KILL"), killAfterMs));
+      timers.push(setTimeout(() => { ch.close(); finish(); }, killAfterMs + CLOSE_GRACE_MS));
+    };
     // timeout(1) on the remote side does TERM then KILL (see remoteCommand);
     // this only gives up on a channel that outlives both (hung connection).
     if (command.timeout !== undefined) {
       const backstop = command.timeout * 1000 + killAfterMs + CLOSE_GRACE_MS;
-      timers.push(setTimeout(() => { timedOut = true; ch.close(); finish(); }, backstop));
+      timers.push(setTimeout(() => { timedOut = true; signalGroup("KILL"); ch.close(); finish(); }, backstop));
     }
-    const onAbort = () => { aborted = true; ch.close(); finish(); };
+    const onAbort = () => { aborted = true; stop(); };
     signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort(); // aborted while the channel was opening
 
     ch.on("data", (d: Buffer) => out.push(d));
-    ch.stderr.on("data", (d: Buffer) => err.push(d));
+    ch.stderr.on("data", (d: Buffer) => {
+      err.push(d);
+      errBytes += d.length;
+      if (pgid === null && errBytes - d.length < MARKER_SEARCH_BYTES) {
+        pgid = splitPgid(Buffer.concat(err).toString("utf8")).pgid;
+        if (pgid !== null && wanted !== null) signalGroup(wanted);
+      }
+    });
     ch.on("exit", (code: number | null, sig?: string) => {
       exitCode = code ?? null;
       exitSignal = sig ?? null;
@@ -60,17 +88,20 @@ function collect(ch: ClientChannel, host: string, command: CommandSpec, start: n
       settled = true;
       for (const t of timers) clearTimeout(t);
       signal?.removeEventListener("abort", onAbort);
+      input?.unpipe(ch);
+      input?.destroy(); // nobody reads the rest (an aborted or failed transfer)
       const lost = exitCode === null && exitSignal === null && !timedOut;
       resolve({
         host,
-        status: lost ? "failed" : timedOut ? "timed-out" : remoteStatus(command, exitCode, exitSignal, Date.now() - start),
+        // Stopped by an abort counts as failed even if the command exits 0 on TERM.
+        status: timedOut ? "timed-out" : lost || aborted ? "failed" : remoteStatus(command, exitCode, exitSignal, Date.now() - start),
         exitCode,
         signal: exitSignal,
         stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
+        stderr: splitPgid(Buffer.concat(err).toString("utf8")).rest,
         start,
         end: Date.now(),
-        ...(lost ? { error: aborted ? "aborted" : "connection closed before the command's exit status" } : {}),
+        ...(aborted ? { error: ABORTED } : lost ? { error: "connection closed before the command's exit status" } : {}),
       });
     };
     ch.on("close", finish);
@@ -81,4 +112,26 @@ function collect(ch: ClientChannel, host: string, command: CommandSpec, start: n
       ch.end(command.stdin ?? undefined);
     }
   });
+}
+
+/**
+ * Runs a short command (a kill) on a channel of its own, one at a time per
+ * connection, given up after a grace so a hung connection cannot hold later ones.
+ */
+function control(conn: Connection, remote: string): Promise<void> {
+  return conn.control.run(() => new Promise<void>((done) => {
+    const timer = setTimeout(done, CLOSE_GRACE_MS);
+    const end = () => { clearTimeout(timer); done(); };
+    try {
+      conn.client.exec(remote, (err, ch) => {
+        if (err) return end();
+        ch.on("close", end);
+        ch.resume();
+        ch.stderr.resume();
+        ch.end();
+      });
+    } catch {
+      end(); // the connection is gone, and the command's channel with it
+    }
+  }));
 }

@@ -38,7 +38,4 @@ export class KeyedLimiter {
     if (!l) this.limiters.set(key, (l = new Limiter(this.limit)));
     return l;
   }
-  delete(key: string): void {
-    this.limiters.delete(key);
-  }
 }

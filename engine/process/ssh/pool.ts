@@ -20,7 +20,10 @@ export interface SshPoolOptions {
   readonly maxConcurrentConnects?: number;
   /** Set-ups in flight to one sshd, kept under its MaxStartups (OpenSSH default 10:30:100; default 10). */
   readonly maxStartupsPerServer?: number;
-  /** Channels open at once on one connection, kept under sshd's MaxSessions (OpenSSH default 10; default 10). */
+  /**
+   * Channels open at once on one connection, kept under sshd's MaxSessions
+   * (OpenSSH default 10; default 9: one session stays free for kill requests).
+   */
   readonly maxChannelsPerConnection?: number;
   readonly hostKeyPolicy?: HostKeyPolicy;
   /** Used when a host names none. */
@@ -28,11 +31,14 @@ export interface SshPoolOptions {
   readonly defaultKeyFile?: string;
 }
 
-/** A pooled connection and the limiter for its channels. */
+/** A pooled connection and the limiters for its command channels and its control channel (kills). */
 export interface Connection {
   readonly client: ClientType;
   readonly channels: Limiter;
+  readonly control: Limiter;
 }
+
+const DEFAULT_CHANNELS = 9;
 
 /**
  * SSH connections kept open and shared: one per (user, host, port, jump
@@ -52,7 +58,7 @@ export class SshPool {
   constructor(private readonly opts: SshPoolOptions = {}) {
     this.connecting = new Limiter(positive(opts.maxConcurrentConnects ?? 64, "maxConcurrentConnects"));
     this.perServer = new KeyedLimiter(positive(opts.maxStartupsPerServer ?? 10, "maxStartupsPerServer"));
-    positive(opts.maxChannelsPerConnection ?? 10, "maxChannelsPerConnection");
+    positive(opts.maxChannelsPerConnection ?? DEFAULT_CHANNELS, "maxChannelsPerConnection");
     this.hostKeys = new HostKeyChecker(opts.hostKeyPolicy ?? DEFAULT_HOST_KEY_POLICY);
   }
 
@@ -94,7 +100,7 @@ export class SshPool {
       this.connecting.run(() => this.handshake(host, port, privateKey, sock)),
     );
     this.opened++;
-    return { client, channels: new Limiter(this.opts.maxChannelsPerConnection ?? 10) };
+    return { client, channels: new Limiter(this.opts.maxChannelsPerConnection ?? DEFAULT_CHANNELS), control: new Limiter(1) };
   }
 
   private handshake(host: Host, port: number, privateKey: Buffer, sock?: Duplex): Promise<ClientType> {

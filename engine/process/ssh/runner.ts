@@ -3,7 +3,7 @@ import type { Host } from "../../hosts.ts";
 import type { CommandSpec, HostResult, ProcessRunner } from "../types.ts";
 import { resolveArgv } from "../substitute.ts";
 import { remoteCommand } from "../quote.ts";
-import { unreachable } from "../result.ts";
+import { ABORTED, noProcess, unreachable } from "../result.ts";
 import { SshPool, type SshPoolOptions } from "./pool.ts";
 import { execOn } from "./exec.ts";
 
@@ -25,6 +25,7 @@ export class SshRunner implements ProcessRunner {
   /** Runs an already quoted remote command (relays build theirs with remoteCommand); `input` streams stdin (file broadcast). */
   async execString(host: Host, remote: string, command: CommandSpec, signal?: AbortSignal, input?: Readable): Promise<HostResult> {
     const start = Date.now();
+    if (signal?.aborted) return noProcess(host.name, "failed", ABORTED, start);
     try {
       const conn = await this.pool.connection(host);
       return await execOn(conn, host.name, remote, command, signal, input);

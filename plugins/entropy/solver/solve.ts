@@ -24,17 +24,20 @@ export interface Solution {
 }
 
 export interface SolveOptions {
+  /** Wall-time limit, used when there is no work limit. */
   readonly timeLimitSeconds?: number;
+  /** Work-unit limit (deterministic: replaces the wall-time limit), set on the simulated clock. */
+  readonly workLimit?: number;
 }
 
 /**
  * Repair-mode solve: VMs stay where they are unless a constraint, a node
  * going offline or an overloaded node forces them out; those are placed
- * again, the result is planned, then improved by local search while time
- * remains (anytime: the best plan so far is kept).
+ * again, the result is planned, then improved by local search while the
+ * budget lasts (anytime: the best plan so far is kept).
  */
 export function solve(p: Problem, options: SolveOptions = {}): Solution {
-  const budget = new Budget(options.timeLimitSeconds ?? 60);
+  const budget = new Budget(options.timeLimitSeconds ?? 60, options.workLimit);
   // Building the model and scanning every node for overloads is real work, proportional to the datacenter.
   budget.charge(p.nodes.length + p.vms.length);
   const targets = prepareTargets(p);
