@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Seconds } from "./cluster.ts";
+import { UsageError } from "./errors.ts";
 
 /**
  * What a multi-host action does when hosts fail (DESIGN §4): retries with
@@ -49,6 +50,19 @@ export interface PolicyRun<H> {
   readonly onEvent?: (event: { readonly event: "retry" | "host-failed" | "host-replaced"; readonly host: string; readonly attempt: number; readonly error: string; readonly spare?: string }) => void;
 }
 
+/** Refuses policies that cannot mean what they say (nothing required, fractions above 1, negative retries). */
+export function checkPolicy(policy: FailurePolicy): void {
+  const { retries = 0, backoff = 1, require = "all" } = policy;
+  if (!Number.isInteger(retries) || retries < 0) throw new UsageError(`failure policy: retries must be a whole number >= 0, got ${retries}`);
+  if (!Number.isFinite(backoff) || backoff < 0) throw new UsageError(`failure policy: backoff must be a number of seconds >= 0, got ${backoff}`);
+  if (require !== "all" && "count" in require && (!Number.isInteger(require.count) || require.count < 1)) {
+    throw new UsageError(`failure policy: require.count must be a whole number >= 1, got ${require.count}`);
+  }
+  if (require !== "all" && "fraction" in require && !(require.fraction > 0 && require.fraction <= 1)) {
+    throw new UsageError(`failure policy: require.fraction must be in (0, 1], got ${require.fraction}`);
+  }
+}
+
 function required(policy: FailurePolicy, total: number): number {
   const req = policy.require ?? "all";
   if (req === "all") return total;
@@ -63,6 +77,7 @@ const message = (error: unknown): string => (error instanceof Error ? error.mess
  * (naming the failed hosts) when fewer hosts than required succeed.
  */
 export async function underPolicy<H, T>(hosts: readonly H[], policy: FailurePolicy, run: PolicyRun<H>, attempt: (host: H, attempt: number) => Promise<T>): Promise<PolicyReport<H, T>> {
+  checkPolicy(policy);
   const retries = policy.retries ?? 0;
   const backoff = policy.backoff ?? 1;
   const spares = [...(run.spares ?? [])];

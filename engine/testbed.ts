@@ -122,6 +122,8 @@ export interface TestbedPlugin {
   readonly name: string;
   readonly description: string;
   create(init: TestbedInit): Testbed;
+  /** Options whose values are secrets, whatever their names (never archived). */
+  readonly secretOptions?: readonly string[];
   /** Checks `--testbed-opt` values before a run starts, so bad ones are answered with exit code 2. */
   validateOptions?(options: Readonly<Record<string, string>>): void;
   /** `g5k-flow testbed setup NAME`: install packages, build images (idempotent). */

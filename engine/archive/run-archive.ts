@@ -20,6 +20,8 @@ export class RunArchive {
   private readonly journalFd: number;
   private readonly csvColumns = new Map<string, readonly string[]>();
   private summaryFields: Record<string, unknown> = {};
+  /** Secret values (credentials in options or the environment) scrubbed from everything written. */
+  private secrets: readonly string[] = [];
 
   private constructor(
     readonly dir: string,
@@ -29,16 +31,18 @@ export class RunArchive {
     this.journalFd = openSync(join(dir, "journal.jsonl"), "a");
   }
 
-  static create(dir: string, manifest: Manifest): RunArchive {
+  static create(dir: string, manifest: Manifest, secrets: readonly string[] = []): RunArchive {
     mkdirSync(dir, { recursive: true });
     const archive = new RunArchive(dir, manifest);
+    archive.secrets = secrets;
     archive.writeManifest();
     return archive;
   }
 
   /** Reopens an archive to continue it (resume): the journal is appended to. */
-  static reopen(dir: string): RunArchive {
+  static reopen(dir: string, secrets: readonly string[] = []): RunArchive {
     const archive = new RunArchive(dir, readManifest(dir));
+    archive.secrets = secrets;
     archive.summaryFields = readSummary(dir) ?? {};
     return archive;
   }
@@ -48,15 +52,15 @@ export class RunArchive {
   }
 
   journal(event: Readonly<Record<string, unknown>>): void {
-    const line = `${JSON.stringify(redact({ t: new Date().toISOString(), ...event }))}\n`;
+    const line = `${JSON.stringify(redact({ t: new Date().toISOString(), ...event }, this.secrets))}\n`;
     writeSync(this.journalFd, line);
   }
 
   keepOutput(host: string, step: string, stdout: string, stderr: string): void {
     const dir = join(this.dir, "hosts", safeName(host));
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${safeName(step)}.out`), stdout);
-    writeFileSync(join(dir, `${safeName(step)}.err`), stderr);
+    writeFileSync(join(dir, `${safeName(step)}.out`), redact(stdout, this.secrets));
+    writeFileSync(join(dir, `${safeName(step)}.err`), redact(stderr, this.secrets));
   }
 
   /**
@@ -87,12 +91,13 @@ export class RunArchive {
 
   /** Writes a checkpoint (`steps/...json`, see run/checkpoints.ts), atomically. */
   saveCheckpoint(relativeFile: string, output: unknown): void {
-    this.writeAtomically(relativeFile, JSON.stringify(redact(output ?? null)));
+    // a checkpoint is the step's own output: only secret values are scrubbed, field names are the workflow's
+    this.writeAtomically(relativeFile, JSON.stringify(redact(output ?? null, this.secrets, false)));
   }
 
   mergeSummary(fields: Readonly<Record<string, unknown>>): void {
     this.summaryFields = { ...this.summaryFields, ...fields };
-    this.writeAtomically("summary.json", `${JSON.stringify(redact(this.summaryFields), null, 2)}\n`);
+    this.writeAtomically("summary.json", `${JSON.stringify(redact(this.summaryFields, this.secrets, false), null, 2)}\n`);
   }
 
   summary(): Readonly<Record<string, unknown>> {
@@ -111,7 +116,7 @@ export class RunArchive {
   }
 
   private writeManifest(): void {
-    this.writeAtomically("manifest.json", `${JSON.stringify(redact(this.manifest), null, 2)}\n`);
+    this.writeAtomically("manifest.json", `${JSON.stringify(redact(this.manifest, this.secrets), null, 2)}\n`);
   }
 
   /** Write-then-rename, so a reader (or a crash) never sees half a file. */

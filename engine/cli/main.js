@@ -26,7 +26,13 @@ export function loadTypeScript() {
     registerHooks("./resolve-hook.js", import.meta.url);
     await import("../../plugins/bundled.ts");
     for (const path of (process.env.G5K_FLOW_PLUGINS ?? "").split(",").filter(Boolean)) {
-      await import(pathToFileURL(resolve(path)).href);
+      try {
+        await import(pathToFileURL(resolve(path)).href);
+      } catch (error) {
+        const { UsageError } = await import("../errors.ts");
+        const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw new UsageError(`plugin module ${path} (G5K_FLOW_PLUGINS) failed to load: ${reason}`);
+      }
     }
   })();
   return typescript;

@@ -15,6 +15,8 @@ export interface ExecOptions {
   readonly name?: string;
   /** Retries, required hosts, exclusion: see FailurePolicy (default: every host must succeed). */
   readonly policy?: FailurePolicy;
+  /** Hosts that take a failed host's place under `onFailure: "replace"` (ranked after `hosts`). */
+  readonly spares?: readonly Host[];
   /** Keep each host's stdout/stderr under `hosts/<host>/<step>.{out,err}` (default true). */
   readonly keepOutput?: boolean;
 }

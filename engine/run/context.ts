@@ -226,23 +226,22 @@ export class RunContext implements Context {
         const testbed = this.reserved();
         if (!testbed.processRunner) throw new UsageError(`the ${testbed.kind} testbed runs no processes on its hosts`);
         const runner = testbed.processRunner();
-        const rank = new Map(hosts.map((h, i) => [h.name, i]));
+        const spares = options.spares ?? [];
+        const everyone = [...hosts, ...spares];
+        const rank = new Map(everyone.map((h, i) => [h.name, i]));
         const results = new Map<string, HostResult>();
-        let failed = 0;
-        const policy = await underPolicy(hosts, options.policy ?? {}, { name: (h) => h.name, signal: s.signal, onEvent: (e) => s.journal({ ...e }) }, async (host) => {
+        const count = (): void => s.progress({ done: results.size, total: hosts.length, failed: [...results.values()].filter((r) => r.status !== "ok").length });
+        const run = { name: (h: Host) => h.name, spares, signal: s.signal, onEvent: (e: Readonly<Record<string, unknown>>) => s.journal({ ...e }) };
+        const policy = await underPolicy(hosts, options.policy ?? {}, run, async (host) => {
           const result = await runner.exec(host, rank.get(host.name) ?? 0, command, s.signal);
           results.set(host.name, result);
           if (options.keepOutput ?? true) s.keepOutput(host.name, result.stdout, result.stderr);
           s.journal({ event: "host", host: host.name, status: result.status, exitCode: result.exitCode, seconds: (result.end - result.start) / 1000 });
-          if (result.status !== "ok") {
-            failed += 1;
-            s.progress({ done: results.size, total: hosts.length, failed });
-            throw new Error(`${result.status}${result.exitCode === null ? "" : ` (exit ${result.exitCode})`}${result.error ? `: ${result.error}` : ""}`);
-          }
-          s.progress({ done: results.size, total: hosts.length, failed });
+          count();
+          if (result.status !== "ok") throw new Error(`${result.status}${result.exitCode === null ? "" : ` (exit ${result.exitCode})`}${result.error ? `: ${result.error}` : ""}`);
           return result;
         });
-        const outcome = report(name, hosts.map((h) => results.get(h.name)).filter((r): r is HostResult => r !== undefined));
+        const outcome = report(name, everyone.map((h) => results.get(h.name)).filter((r): r is HostResult => r !== undefined));
         return { ...outcome, excluded: policy.failed.map((f) => (f.host as Host).name) };
       },
       summarized((r: ActionReport) => ({ started: r.started, ok: r.ok, failed: r.failed, timedOut: r.timedOut })),

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { REDACTED } from "../archive/redact.ts";
+import { REDACTED, secretValues } from "../archive/redact.ts";
 import { readManifest, RunArchive } from "../archive/run-archive.ts";
 import type { RunStatus } from "../archive/manifest.ts";
 import { resolveParams, type ParamSpecs } from "../dsl/params.ts";
@@ -84,7 +84,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
     end: null,
     status: "running",
     error: null,
-  });
+  }, secretsOf(plugin, testbedOptions));
   // .mts: the copy stays an ES module wherever the archive is moved
   copyFileSync(loaded.path, join(dir, "workflow.mts"));
   writeFileSync(join(dir, "report.json"), `${JSON.stringify(loaded.workflow.report ?? { charts: [] }, null, 2)}\n`);
@@ -108,7 +108,7 @@ export async function resumeRun(dir: string, options: ResumeOptions): Promise<Ru
   const testbedOptions = { ...archivedOptions(manifest.testbed.options), ...options.testbedOptions };
   plugin.validateOptions?.(testbedOptions);
   const previous = completedCheckpoints(dir);
-  const archive = RunArchive.reopen(dir);
+  const archive = RunArchive.reopen(dir, secretsOf(plugin, testbedOptions));
   archive.update({ status: "running", error: null, end: null });
   archive.journal({ event: "run-resume", reusable: previous.size });
   return execute({ ...options, archive, workflow: loaded.workflow, params, seed: manifest.seed, plugin, testbedOptions, previous });
@@ -120,6 +120,11 @@ export function archivedSource(dir: string, source: string, expectedSha256: stri
   if (!existsSync(file)) throw new UsageError(`corrupt run archive: ${source} missing`);
   if (sha256(readFileSync(file)) !== expectedSha256) throw new UsageError(`corrupt run archive: ${source} does not match the manifest's hash`);
   return file;
+}
+
+/** Values never to be archived: secret-named testbed options and environment variables, and the plugin's declared secret options. */
+function secretsOf(plugin: TestbedPlugin, options: Readonly<Record<string, string>>): string[] {
+  return secretValues([options, process.env], (plugin.secretOptions ?? []).map((name) => options[name]));
 }
 
 /** Archived testbed options minus the redacted secrets (which the user gives again). */

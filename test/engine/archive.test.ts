@@ -92,3 +92,32 @@ describe("metrics tables", () => {
     expect(readFileSync(join(dir, "metrics/t.csv"), "utf8")).toBe('a,b,c\n1,"x,y",\n2,z,\n3,w,true\n');
   });
 });
+
+describe("secrets", () => {
+  it("scrubs secret values from the journal, outputs, checkpoints and summary, but keeps harmless names", async () => {
+    const resultsDir = mkdtempSync(join(tmpdir(), "g5k-secrets-"));
+    process.env.G5K_TEST_TOKEN = "env-secret-value";
+    try {
+      const result = await runWorkflow({
+        workflowPath: join(TOY_WORKFLOW, "../secrets-workflow.ts"),
+        params: { leak: "env-secret-value" },
+        testbed: "toy",
+        testbedOptions: { password: "opt-secret-value" },
+        seed: 1,
+        resultsDir,
+        progress: new PlainProgress(sink()),
+      });
+      expect(result.status).toBe("ok");
+      const files = ["manifest.json", "journal.jsonl", "summary.json", "steps/leaky.json", "hosts/toy-0/leaky.out"];
+      for (const file of files) {
+        const text = readFileSync(join(result.dir, file), "utf8");
+        expect(text, file).not.toContain("env-secret-value");
+        expect(text, file).not.toContain("opt-secret-value");
+      }
+      expect(JSON.parse(readFileSync(join(result.dir, "summary.json"), "utf8"))).toEqual({ passes: 3, author: "ada", echoed: "[redacted]" });
+      expect(JSON.parse(readFileSync(join(result.dir, "steps/leaky.json"), "utf8"))).toMatchObject({ passes: 3, author: "ada" });
+    } finally {
+      delete process.env.G5K_TEST_TOKEN;
+    }
+  });
+});

@@ -73,6 +73,10 @@ describe("g5k-flow CLI", () => {
     expect(readdirSync(dir)).toHaveLength(0);
   });
 
+  it("answers a plugin module that does not load with one line and exit code 2", async () => {
+    expectUsageError(await cli(["list"], { G5K_FLOW_PLUGINS: "plugins/nope.ts" }), /plugin module plugins\/nope\.ts \(G5K_FLOW_PLUGINS\) failed to load: /);
+  });
+
   it("refuses a truncated archive with one line", async () => {
     const dir = results();
     await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--results", dir]);

@@ -19,7 +19,7 @@ describe("x.exec: commands on hosts under a failure policy", () => {
     const { result, dir, journal } = await runExec([]);
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout).summary).toEqual({ ok: 5, failed: 0, excluded: [] });
-    expect(readFileSync(join(dir, "hosts/toy-3/hello.out"), "utf8")).toBe("hello from toy-3\n");
+    expect(readFileSync(join(dir, "hosts/toy-3/hello.out"), "utf8")).toBe("hello from toy-3 rank 3\n");
     expect(journal.filter((e) => e.event === "host" && e.status === "ok")).toHaveLength(5);
   });
 
@@ -36,5 +36,13 @@ describe("x.exec: commands on hosts under a failure policy", () => {
     expect(JSON.parse(result.stdout).summary).toEqual({ ok: 4, failed: 1, excluded: ["toy-2"] });
     expect(journal.filter((e) => e.event === "retry").map((e) => e.host)).toEqual(["toy-2", "toy-2"]);
     expect(journal.filter((e) => e.event === "host-failed").map((e) => e.host)).toEqual(["toy-2"]);
+  });
+
+  it("replaces a failed host from the spares, which get their own rank", async () => {
+    const { result, dir, journal } = await runExec(["failOn=toy-2", "spares=2"]);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout).summary).toEqual({ ok: 5, failed: 1, excluded: ["toy-2"] });
+    expect(journal.filter((e) => e.event === "host-replaced").map((e) => [e.host, e.spare])).toEqual([["toy-2", "toy-5"]]);
+    expect(readFileSync(join(dir, "hosts/toy-5/hello.out"), "utf8")).toBe("hello from toy-5 rank 5\n");
   });
 });

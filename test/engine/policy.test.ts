@@ -55,7 +55,7 @@ describe("failure policies", () => {
 
   it("succeeds exactly when enough hosts work (property)", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.subarray(hosts), fc.integer({ min: 0, max: 10 }), async (bad, count) => {
+      fc.asyncProperty(fc.subarray(hosts), fc.integer({ min: 1, max: 10 }), async (bad, count) => {
         const policy: FailurePolicy = { require: { count } };
         const outcome = await underPolicy(hosts, policy, { name }, behaviour(new Set(bad)).attempt).then(
           (r) => r.ok.length,
@@ -66,5 +66,17 @@ describe("failure policies", () => {
       }),
       { seed: 11, numRuns: 100 },
     );
+  });
+
+  it.each([
+    [{ require: { fraction: 0 } }, /require.fraction must be in \(0, 1\]/],
+    [{ require: { fraction: 1.5 } }, /require.fraction/],
+    [{ require: { count: 0 } }, /require.count must be a whole number >= 1/],
+    [{ retries: -1 }, /retries must be a whole number/],
+    [{ backoff: Number.NaN }, /backoff must be/],
+  ] as [FailurePolicy, RegExp][])("refuses the policy %j with a one-line UsageError", async (policy, message) => {
+    const error = await underPolicy(hosts, policy, { name }, behaviour(new Set()).attempt).catch((e) => e);
+    expect(error.name).toBe("UsageError");
+    expect(error.message).toMatch(message);
   });
 });
