@@ -1,7 +1,8 @@
 /** DVMS: decentralized scheduling by cooperating node agents (DESIGN §6.2). */
 import type { ClusterRuntime } from "../../engine/cluster.ts";
-import type { SchedulerPlugin } from "../../engine/scheduler.ts";
+import type { Scheduler, SchedulerPlugin } from "../../engine/scheduler.ts";
 import { resolveOptions, type DvmsOptions } from "./options.ts";
+import { ProcessDvmsScheduler } from "./real/process-scheduler.ts";
 import { DvmsScheduler } from "./scheduler.ts";
 import { entropySolver, type PartitionSolver } from "./solver.ts";
 
@@ -13,6 +14,16 @@ export type { IspOutcome, IspToken } from "./partition.ts";
 export { DvmsScheduler } from "./scheduler.ts";
 export { entropySolver, type PartitionSolver } from "./solver.ts";
 export { DvmsController, type ControllerSpec, type MigrationRequest } from "./real/controller.ts";
+export { ProcessDvmsScheduler } from "./real/process-scheduler.ts";
+
+/**
+ * One agent process per node where the testbed can host them (real
+ * testbeds), all agents in this process otherwise (the simulation).
+ */
+export function dvmsOn(cluster: ClusterRuntime, options: Readonly<Record<string, unknown>> = {}): Scheduler {
+  resolveOptions(options); // bad options fail here, not in every agent process
+  return cluster.agentHosting ? new ProcessDvmsScheduler(cluster, cluster.agentHosting, options) : createDvms(cluster, options);
+}
 
 /** All agents of `cluster` in this process; `solve` defaults to Entropy. */
 export function createDvms(
@@ -26,5 +37,5 @@ export function createDvms(
 export const dvmsScheduler: SchedulerPlugin<DvmsOptions> = {
   name: "dvms",
   description: "decentralized: node agents on a ring grow partitions until Entropy solves each overload",
-  create: (cluster, options) => createDvms(cluster, options),
+  create: (cluster, options) => dvmsOn(cluster, options),
 };

@@ -1,13 +1,13 @@
-import type { AgentNetwork, ClusterRuntime, MigrationResult, Observation, Seconds, TimerHandle } from "../../engine/cluster.ts";
+import type { AgentHosting, AgentNetwork, ClusterRuntime, MigrationResult, Observation, Seconds, TimerHandle } from "../../engine/cluster.ts";
 import type { CpuPoller } from "./poller.ts";
 
 /** Measured one-way latency between two namespaces on one bridge (veth + bridge), in seconds. */
 const NAMESPACE_LATENCY: Seconds = 0.00005;
 
 /**
- * Node agents' messages, delivered in this process on the next macrotask.
- * The agents run in the controller, one per node; a TCP transport between
- * per-namespace agent processes is the next step (see the plugin README).
+ * Messages of node agents that live in this process (schedulers that do not
+ * use `agentHosting`), delivered on the next macrotask. DVMS runs its agents
+ * as processes in the nodes' namespaces instead, over TCP (`agentHosting`).
  */
 export class InProcessNetwork implements AgentNetwork {
   private readonly handlers = new Map<string, (from: string, message: unknown) => void>();
@@ -38,6 +38,8 @@ export interface LocalClusterEnv {
   /** Never rejects: bad requests come back as "rejected" results. */
   migrate(vm: string, to: string): Promise<MigrationResult>;
   online(node: string): boolean;
+  /** Agent processes in the nodes' namespaces; undefined before the nodes are deployed. */
+  agentHosting(): AgentHosting | undefined;
 }
 
 /** The scheduler-facing runtime on wall-clock time: real timers, libvirt measurements, real migrations. */
@@ -48,6 +50,10 @@ export class LocalCluster implements ClusterRuntime {
 
   constructor(private readonly env: LocalClusterEnv) {
     this.network = new InProcessNetwork((n) => env.online(n));
+  }
+
+  get agentHosting(): AgentHosting | undefined {
+    return this.env.agentHosting();
   }
 
   now(): Seconds {

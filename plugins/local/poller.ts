@@ -40,6 +40,11 @@ export class CpuPoller {
     this.listeners.push(listener);
   }
 
+  /** Re-reads nodes and placement without polling (the latest demand figures stay): `latest` right after a deploy. */
+  refresh(): void {
+    this.latest = this.snapshot();
+  }
+
   start(): void {
     if (this.active) return;
     this.active = true;

@@ -15,7 +15,8 @@ export interface Reservation {
   readonly nodes: number;
 }
 
-const alive = (pid: number): boolean => {
+/** True while process `pid` exists. */
+export const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,16 +1,17 @@
 import { cp, mkdir } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { MigrationResult, NodeState, Observation, Seconds } from "../../engine/cluster.ts";
+import type { AgentHosting, MigrationResult, NodeState, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
+import { PolicyError, underPolicy } from "../../engine/policy.ts";
 import type { Host, Node, Vm } from "../../engine/hosts.ts";
-import { SshRunner, type CommandSpec, type HostResult } from "../../engine/process/index.ts";
+import { SshRunner, type CommandSpec, type HostResult, type ProcessRunner } from "../../engine/process/index.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
 import { chooseAccel, type AccelChoice } from "./accel.ts";
 import { LocalCluster } from "./cluster.ts";
 import { buildGuestImage, type GuestImage } from "./guest/build.ts";
 import { GaussianLoad, stressArgs } from "./load/injector.ts";
 import { liveMigrate, type CheckedMigration } from "./migrate.ts";
-import { deployNodes, destroyNodes, type LocalNode, type LocalNodes } from "./node/deploy.ts";
+import { createNodePool, destroyNodes, libvirtdPid, startNode, type LocalNode, type LocalNodes } from "./node/deploy.ts";
 import type { LocalOptions } from "./options.ts";
 import { CpuPoller } from "./poller.ts";
 import { releaseReservation, reserveNodes, type Reservation } from "./reservations.ts";
@@ -27,6 +28,11 @@ interface VmRecord {
   /** False once the guest died (a migration that crashed it): it leaves the observations. */
   alive: boolean;
 }
+
+/** Seconds a started node's libvirtd has to answer virsh before the attempt fails. */
+const USABLE_WITHIN: Seconds = 60;
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
 
 /** The accelerator line is said once per process, however many testbeds it creates. */
 let accelSaid = false;
@@ -46,6 +52,8 @@ export class LocalTestbed implements Testbed {
   private readonly vms = new Map<string, VmRecord>();
   private readonly migrations: CheckedMigration[] = [];
   private readonly bootFailures: Array<{ vm: string; node: string; reason: string }> = [];
+  /** Nodes a failure policy let a step go on without. */
+  private readonly excludedNodes: Array<{ node: string; step: string; attempts: number; reason: string }> = [];
   private readonly loadChanges: Array<{ time: Seconds; vm: string; load: number }> = [];
   private readonly loadTimers = new Set<NodeJS.Timeout>();
   private stressStart: Seconds | null = null;
@@ -60,6 +68,7 @@ export class LocalTestbed implements Testbed {
         nodes: () => [...this.nodeCaps.values()],
         vms: () => [...this.vms.values()].filter((r) => r.alive).map((r) => ({ name: r.vm.name, node: r.node, vcpus: r.vm.vcpus, memoryMiB: r.vm.memoryMiB, migrating: r.migrating })),
         domstats: async (node) => {
+          if (!this.nodeCaps.get(node)?.online) return null; // excluded or released: nothing to ask
           const r = await this.exec(this.node(node).host, { argv: virsh("domstats", "--state", "--cpu-total"), timeout: 10 });
           return r.status === "ok" ? r.stdout : null;
         },
@@ -82,7 +91,7 @@ export class LocalTestbed implements Testbed {
       guestKernel: this.image?.kernelVersion ?? null,
       nodeCapacity: { cores: this.opts.cores, memoryMiB: this.opts.memoryMiB },
       guestSubnet: this.subnet?.cidr ?? null,
-      agentNetwork: "in-process",
+      agentNetwork: "tcp between agent processes in the nodes' namespaces",
       options: this.opts,
     };
   }
@@ -96,6 +105,12 @@ export class LocalTestbed implements Testbed {
     const n = this.requireDeployed().nodes.find((x) => x.host.name === name);
     if (!n) throw new UsageError(`local testbed: unknown node '${name}'`);
     return n;
+  }
+
+  /** SSH to the nodes with the pool's key (and to guests, jumping through their node): what `x.exec` runs on. */
+  processRunner(): ProcessRunner {
+    if (!this.runner) throw new UsageError("local testbed: deploy the nodes first");
+    return this.runner;
   }
 
   private exec(host: Host, command: CommandSpec): Promise<HostResult> {
@@ -126,30 +141,63 @@ export class LocalTestbed implements Testbed {
     });
   }
 
-  async deploy(nodes: readonly Node[], _options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {
+  async deploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {
     const reservation = this.reservation;
     if (!reservation) throw new UsageError("local testbed: reserve nodes before deploying them");
     if (this.deployed) throw new UsageError("local testbed: nodes are already deployed");
     if (nodes.length !== reservation.nodes) throw new UsageError(`local testbed: deploy all ${reservation.nodes} reserved nodes, got ${nodes.length}`);
     this.subnet = new SubnetAllocator(Number(reservation.prefix.slice(2)), nodes.length);
     const subnet = this.subnet;
-    this.deployed = await deployNodes(reservation.prefix, nodes.length, (i) => subnet.nodeAddress(i), ctx.log);
-    this.runner = new SshRunner({ hostKeyPolicy: { mode: "accept-new", knownHostsFile: this.deployed.pool.knownHostsFile }, connectTimeout: 10 });
-    // Deployed means usable: each node answers SSH and its libvirtd answers virsh.
-    await Promise.all(this.deployed.nodes.map(async (n) => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const r = await this.exec(n.host, { argv: virsh("version"), timeout: 30 });
-        if (r.status === "ok") return;
-        if (Date.now() > deadline) throw new Error(`node ${n.host.name}: libvirtd does not answer: ${r.stderr.trim() || r.error || r.status}`);
-        await sleep(100);
-      }
-    }));
-    return this.deployed.nodes.map((n) => {
+    const { pool, stateDir } = await createNodePool(reservation.prefix, nodes.length);
+    // Held before any node starts, so a failed deploy is released like a good one.
+    const started: LocalNode[] = [];
+    this.deployed = { pool, nodes: started, stateDir };
+    this.runner = new SshRunner({ hostKeyPolicy: { mode: "accept-new", knownHostsFile: pool.knownHostsFile }, connectTimeout: 10 });
+    // libvirtd starts one at a time: each probes qemu (CPU-heavy) and two cores are shared.
+    let queue: Promise<unknown> = Promise.resolve();
+    const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+      const run = queue.then(work);
+      queue = run.catch(() => undefined);
+      return run;
+    };
+    const report = await underPolicy(
+      pool.hosts,
+      options.policy ?? {},
+      { name: (h) => h.name, signal: ctx.signal, onEvent: (e) => ctx.journal({ ...e }) },
+      async (host, attempt) => {
+        const index = pool.hosts.indexOf(host);
+        ctx.journal({ event: "node-deploying", node: host.name, attempt });
+        const node = await oneAtATime(() => startNode(reservation.prefix, pool, index, subnet.nodeAddress(index)));
+        await this.waitUsable(node);
+        return node;
+      },
+    ).catch((error: unknown) => {
+      throw error instanceof PolicyError ? new PolicyError(`deploy: ${oneLine(error.message).replace(/^(\d+ of \d+) hosts/, "$1 nodes")}`, error.failed) : error;
+    });
+    started.push(...report.ok.map((o) => o.value).sort((a, b) => a.index - b.index));
+    const excluded = report.failed.map((f) => f.host.name);
+    if (excluded.length > 0) ctx.journal({ event: "nodes-excluded", step: "deploy", nodes: excluded, reasons: report.failed.map((f) => oneLine(f.error ?? "")) });
+    ctx.log(`deployed ${started.length}/${nodes.length} nodes (${pool.subnet}), each with sshd and libvirtd${excluded.length ? `; excluded: ${excluded.join(", ")}` : ""}`);
+    this.excludedNodes.push(...report.failed.map((f) => ({ node: f.host.name, step: "deploy", attempts: f.attempts, reason: oneLine(f.error ?? "") })));
+    return started.map((n) => {
       const caps = this.nodeCaps.get(n.host.name)!;
       this.nodeCaps.set(n.host.name, { ...caps, online: true });
       return { ...n.host, capacity: { cores: caps.cores, memoryMiB: caps.memoryMiB } };
     });
+  }
+
+  /** Deployed means usable: the node answers SSH and its libvirtd answers virsh. A node that cannot get there fails at once. */
+  private async waitUsable(node: LocalNode): Promise<void> {
+    const name = node.host.name;
+    const deadline = Date.now() + USABLE_WITHIN * 1000;
+    for (;;) {
+      const r = await this.exec(node.host, { argv: virsh("version"), timeout: 10 });
+      if (r.status === "ok") return;
+      if (r.status === "unreachable") throw new Error(`node ${name}: unreachable by SSH: ${oneLine(r.error ?? r.stderr)}`);
+      if ((await libvirtdPid(node)) === null) throw new Error(`node ${name}: libvirtd is not running`);
+      if (Date.now() > deadline) throw new Error(`node ${name}: libvirtd does not answer: ${oneLine(r.stderr || r.error || r.status)}`);
+      await sleep(100);
+    }
   }
 
   async bootVms(nodes: readonly Node[], options: BootVmsOptions, ctx: StepContext): Promise<readonly Vm[]> {
@@ -161,55 +209,78 @@ export class LocalTestbed implements Testbed {
     const vcpus = options.vcpus ?? 1;
     const names = Array.from({ length: options.perNode * nodes.length }, () => `vm-${this.vmCounter++}`);
     const placement = placeVms(names, nodes.map((n) => n.name), options.perNode, options.placement ?? { policy: "round-robin" });
+    const policy = { retries: this.opts.bootRetries, ...options.policy };
+    const guests = names.map((name, i) => this.newGuest(name, placement[i], vcpus, memoryMiB));
+    const lastError = new Map<string, string>();
     let done = 0;
     let failed = 0;
-    const booted = await Promise.all(
-      names.map(async (name, i) => {
-        const record = await this.bootOne(name, placement[i], vcpus, memoryMiB, image, ctx);
-        if (record) done++;
-        else failed++;
-        ctx.progress({ done: done + failed, total: names.length, failed });
+    const failure = await underPolicy(
+      guests,
+      policy,
+      {
+        name: (g) => g.vm.name,
+        signal: ctx.signal,
+        onEvent: (e) => {
+          const g = guests.find((x) => x.vm.name === e.host);
+          // The journal's boot events name the VM and its node; the policy's own events say retries and failures.
+          if (e.event === "retry") ctx.journal({ event: "vm-boot-retry", vm: e.host, node: g?.node, attempt: e.attempt - 1, reason: e.error });
+          else ctx.journal({ ...e });
+        },
+      },
+      async (record, attempt) => {
+        try {
+          await this.bootOne(record, image, ctx.signal);
+        } catch (error) {
+          lastError.set(record.vm.name, oneLine(error instanceof Error ? error.message : String(error)));
+          if (attempt >= (policy.retries ?? 0)) {
+            failed++;
+            ctx.progress({ done: done + failed, total: guests.length, failed });
+          }
+          throw error;
+        }
+        this.vms.set(record.vm.name, record);
+        ctx.journal({ event: "vm-booted", vm: record.vm.name, node: record.node, ip: record.address.ip, mac: record.address.mac, attempt });
+        done++;
+        ctx.progress({ done: done + failed, total: guests.length, failed });
         return record;
-      }),
-    );
-    const ok = booted.filter((r): r is VmRecord => r !== null);
-    ctx.log(`booted ${ok.length}/${names.length} guests on ${deployed.nodes.length} nodes${failed ? `, ${failed} failed` : ""}`);
-    if (ok.length === 0 && names.length > 0) throw new Error(`no guest booted: ${this.bootFailures.at(-1)?.reason ?? "unknown"}`);
-    return ok.map((r) => r.vm);
+      },
+    ).then(() => null, (error: unknown) => error ?? new Error("boot aborted"));
+    const lost = guests.filter((g) => !this.vms.has(g.vm.name));
+    for (const g of lost) this.bootFailed(g, lastError.get(g.vm.name) ?? "not booted", ctx);
+    if (failure instanceof PolicyError) throw new PolicyError(`bootVms: ${oneLine(failure.message).replace(/^(\d+ of \d+) hosts/, "$1 VMs")}`, failure.failed);
+    if (failure !== null) throw failure;
+    if (lost.length > 0) ctx.journal({ event: "vms-excluded", step: "bootVms", vms: lost.map((g) => g.vm.name), nodes: lost.map((g) => g.node) });
+    ctx.log(`booted ${guests.length - lost.length}/${guests.length} guests on ${deployed.nodes.length} nodes${lost.length ? `, excluded: ${lost.map((g) => g.vm.name).join(", ")}` : ""}`);
+    return guests.filter((g) => this.vms.has(g.vm.name)).map((g) => g.vm);
   }
 
-  /** Creates one guest and waits for its SSH; a guest that does not come up is destroyed and tried again. */
-  private async bootOne(name: string, nodeName: string, vcpus: number, memoryMiB: number, image: GuestImage, ctx: StepContext): Promise<VmRecord | null> {
-    const node = this.node(nodeName);
+  private newGuest(name: string, node: string, vcpus: number, memoryMiB: number): VmRecord {
     const address = this.subnet!.allocate();
-    const vm: Vm = { name, address: address.ip, user: "root", port: 22, keyFile: image.keyFile, vcpus, memoryMiB, node: nodeName, mac: address.mac, labels: { testbed: "local" } };
-    const record: VmRecord = { vm, address, node: nodeName, migrating: false, alive: true };
+    const vm: Vm = { name, address: address.ip, user: "root", port: 22, keyFile: this.image!.keyFile, vcpus, memoryMiB, node, mac: address.mac, labels: { testbed: "local" } };
+    return { vm, address, node, migrating: false, alive: true };
+  }
+
+  /** A guest given up on: its address goes back to the pool; collect() lists it. */
+  private bootFailed(record: VmRecord, reason: string, ctx: StepContext): void {
+    this.subnet!.release(record.address);
+    this.bootFailures.push({ vm: record.vm.name, node: record.node, reason });
+    ctx.journal({ event: "vm-boot-failed", vm: record.vm.name, node: record.node, reason });
+  }
+
+  /** One boot attempt: create the guest and wait for its SSH; a guest that does not come up is destroyed. */
+  private async bootOne(record: VmRecord, image: GuestImage, signal: AbortSignal): Promise<void> {
+    const { name, vcpus, memoryMiB } = record.vm;
+    const node = this.node(record.node);
     const xml = domainXml({
-      name, vcpus, memoryMiB, mac: address.mac, address: `${address.ip}/${address.prefix}`,
+      name, vcpus, memoryMiB, mac: record.address.mac, address: `${record.address.ip}/${record.address.prefix}`,
       kernel: image.kernel, initrd: image.initrd, accel: this.accel!.accel,
       consoleLog: `/var/log/libvirt/qemu/${name}-console.log`,
     });
-    let reason = "";
-    for (let attempt = 0; attempt <= this.opts.bootRetries; attempt++) {
-      if (ctx.signal.aborted) break;
-      const created = await this.exec(node.host, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: 60 });
-      if (created.status === "ok") {
-        if ((await this.waitGuest(record, node.host, this.opts.bootTimeout, ctx.signal)) !== null) {
-          this.vms.set(name, record);
-          ctx.journal({ event: "vm-booted", vm: name, node: nodeName, ip: address.ip, mac: address.mac, attempt });
-          return record;
-        }
-        reason = `no SSH answer within ${this.opts.bootTimeout} s`;
-      } else {
-        reason = (created.stderr.trim() || created.error || created.status).split("\n")[0];
-      }
-      ctx.journal({ event: "vm-boot-retry", vm: name, node: nodeName, attempt, reason });
-      await this.exec(node.host, { argv: virsh("destroy", name), timeout: 30 });
-    }
-    this.subnet!.release(address);
-    this.bootFailures.push({ vm: name, node: nodeName, reason });
-    ctx.journal({ event: "vm-boot-failed", vm: name, node: nodeName, reason });
-    return null;
+    const created = await this.exec(node.host, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: 60 });
+    if (created.status !== "ok") throw new Error(`${name} on ${record.node}: ${oneLine((created.stderr.trim() || created.error || created.status).split("\n")[0])}`);
+    if ((await this.waitGuest(record, node.host, this.opts.bootTimeout, signal)) !== null) return;
+    await this.exec(node.host, { argv: virsh("destroy", name), timeout: 30 });
+    throw new Error(`${name} on ${record.node}: no SSH answer within ${this.opts.bootTimeout} s`);
   }
 
   /** The guest's uptime once it answers SSH through `via`, or null after `timeout` seconds. */
@@ -274,10 +345,25 @@ export class LocalTestbed implements Testbed {
         poller: this.poller,
         migrate: (vm, to) => this.migrateVm(vm, to),
         online: (n) => this.nodeCaps.get(n)?.online ?? false,
+        agentHosting: () => this.agentHosting(),
       });
+      this.poller.refresh(); // schedulers observe at once, before the first poll ends
       this.poller.start();
     }
     return this.clusterRuntime;
+  }
+
+  /** Agents run inside the node's namespace, bound to its address; this process reaches them from the pool's bridge. */
+  private agentHosting(): AgentHosting | undefined {
+    const deployed = this.deployed;
+    if (!deployed) return undefined;
+    return {
+      controllerAddress: deployed.pool.subnet.replace(/\.0\/24$/, ".1"), // the pool's bridge holds .1
+      agent: (name) => {
+        const { host } = this.node(name);
+        return { listen: host.address, wrap: ["ip", "netns", "exec", host.labels?.netns ?? host.name] };
+      },
+    };
   }
 
   async advance(duration: Seconds, ctx: StepContext): Promise<void> {
@@ -372,11 +458,13 @@ export class LocalTestbed implements Testbed {
         })),
         load_changes: this.loadChanges.map((l) => ({ ...l })),
         boot_failures: this.bootFailures.map((b) => ({ ...b })),
+        excluded_nodes: this.excludedNodes.map((e) => ({ ...e })),
       },
       counters: {
         vms: this.vms.size,
         vmsAlive: [...this.vms.values()].filter((r) => r.alive).length,
         bootFailures: this.bootFailures.length,
+        nodesExcluded: this.excludedNodes.length,
         migrationsOk: this.migrations.filter((m) => m.result.outcome === "ok").length,
         migrationsFailed: this.migrations.filter((m) => m.result.outcome !== "ok").length,
         cpuPolls: this.poller.samples,

@@ -1,7 +1,7 @@
 import type { StepContext, TestbedInit } from "../../engine/testbed.ts";
 
-/** A StepContext that keeps what steps say, for assertions. */
-export function recordingContext(step = "test", seed = 42): StepContext & { readonly events: Record<string, unknown>[]; readonly lines: string[] } {
+/** A StepContext that keeps what steps say, for assertions; `onEvent` sees each journal event as it happens (to inject faults mid-step). */
+export function recordingContext(step = "test", seed = 42, onEvent: (event: Readonly<Record<string, unknown>>) => void = () => undefined): StepContext & { readonly events: Record<string, unknown>[]; readonly lines: string[] } {
   const events: Record<string, unknown>[] = [];
   const lines: string[] = [];
   return {
@@ -10,7 +10,10 @@ export function recordingContext(step = "test", seed = 42): StepContext & { read
     signal: new AbortController().signal,
     log: (m) => void lines.push(m),
     progress: () => undefined,
-    journal: (e) => void events.push({ ...e }),
+    journal: (e) => {
+      events.push({ ...e });
+      onEvent(e);
+    },
     keepOutput: () => undefined,
     events,
     lines,

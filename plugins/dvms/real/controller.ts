@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import type { MigrationResult, NodeState, Seconds, VmState } from "../../../engine/cluster.ts";
+import type { AgentPlacement, MigrationResult, NodeState, Seconds, VmState } from "../../../engine/cluster.ts";
 import { IspLog } from "../isp-log.ts";
 import { LineSocket } from "./framing.ts";
 import { kindOf, type AgentToController, type ControllerToAgent } from "./link.ts";
@@ -22,8 +22,10 @@ export interface ControllerSpec {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Carries out a migration an agent decided (virsh on the local testbed). */
   readonly execute: (request: MigrationRequest) => Promise<MigrationResult>;
-  /** Address the controller and the agents bind. Default 127.0.0.1. */
+  /** Address the controller binds (and the agents too, unless `placeAgent` says otherwise). Default 127.0.0.1. */
   readonly host?: string;
+  /** Where each node's agent runs (e.g. inside the node's network namespace). Default: this machine, on `host`. */
+  readonly placeAgent?: (node: string) => AgentPlacement;
   /** How long agents get to start and say hello. Default 60 s. */
   readonly startTimeoutSeconds?: number;
 }
@@ -86,6 +88,24 @@ export class DvmsController {
     this.pushVms(state.node);
   }
 
+  /** Measured state (a testbed's observation): replaces every VM's placement and demand, and tells the agents whose node changed. */
+  observed(vms: readonly VmState[]): void {
+    const before = new Map([...this.placement.values()].map((v) => [v.name, v]));
+    this.placement.clear();
+    for (const vm of vms) this.placement.set(vm.name, vm);
+    const changed = new Set<string>();
+    for (const vm of vms) {
+      const old = before.get(vm.name);
+      before.delete(vm.name);
+      if (!old || old.node !== vm.node || old.cpuDemand !== vm.cpuDemand || old.migrating !== vm.migrating) {
+        changed.add(vm.node);
+        if (old) changed.add(old.node);
+      }
+    }
+    for (const gone of before.values()) changed.add(gone.node);
+    for (const node of changed) this.pushVms(node);
+  }
+
   /** Resolves once `predicate` holds (checked every 50 ms); rejects after `timeoutSeconds`. */
   async until(predicate: () => boolean, timeoutSeconds: number): Promise<void> {
     const deadline = Date.now() + timeoutSeconds * 1000;
@@ -125,8 +145,13 @@ export class DvmsController {
         });
       });
     });
+    const place = this.spec.placeAgent ?? ((): AgentPlacement => ({ listen: host, wrap: [] }));
+    let exited!: (error: Error) => void;
+    const earlyExit = new Promise<never>((_, reject) => (exited = reject));
     for (const n of this.spec.nodes) {
-      const child = execa(process.execPath, ["--import", "tsx", AGENT_MAIN, "--node", n.name, "--controller", `${host}:${port}`, "--listen", host], {
+      const { listen, wrap } = place(n.name);
+      const argv = [...wrap, process.execPath, "--import", "tsx", AGENT_MAIN, "--node", n.name, "--controller", `${host}:${port}`, "--listen", listen];
+      const child = execa(argv[0], argv.slice(1), {
         cwd: PROJECT_ROOT,
         stdin: "ignore",
         reject: false,
@@ -135,14 +160,18 @@ export class DvmsController {
         this.stderr += `[${n.name}] ${chunk.toString()}`;
       });
       this.processes.push(child);
+      // An agent that dies before its hello fails the launch now, not at the timeout.
+      void child.then((r) => {
+        if (!ports.has(n.name)) exited(new Error(`agent of ${n.name} exited (${r.exitCode ?? r.signal}) before starting: ${r.shortMessage}\n${this.stderr}`));
+      });
     }
     const limit = (this.spec.startTimeoutSeconds ?? 60) * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`agents did not all start within ${limit / 1000} s:\n${this.stderr}`)), limit);
     });
-    await Promise.race([allHello, timedOut]).finally(() => clearTimeout(timer));
-    const peers = Object.fromEntries([...ports].map(([name, p]) => [name, { host, port: p }]));
+    await Promise.race([allHello, timedOut, earlyExit]).finally(() => clearTimeout(timer));
+    const peers = Object.fromEntries([...ports].map(([name, p]) => [name, { host: place(name).listen, port: p }]));
     for (const n of this.spec.nodes) {
       this.links.get(n.name)!.send({
         kind: "start",

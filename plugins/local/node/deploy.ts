@@ -1,9 +1,9 @@
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import type { Host } from "../../../engine/hosts.ts";
 import { createHostPool, type HostPool } from "../netns/index.ts";
-import { LOCAL_STATE } from "../reservations.ts";
+import { alive, LOCAL_STATE } from "../reservations.ts";
 import { libvirtdFiles, startLibvirtd, type LibvirtdFiles } from "./libvirtd.ts";
-import { attachNode, createVmBridge } from "./vmnet.ts";
+import { attachNode, createVmBridge, linkExists } from "./vmnet.ts";
 
 export interface LocalNode {
   readonly host: Host;
@@ -29,25 +29,53 @@ const vmLinkName = (prefix: string, i: number): string => `${prefix}-w${i}`;
  * on the guests' network.
  */
 export async function deployNodes(prefix: string, count: number, nodeVmAddress: (i: number) => string, log: (m: string) => void): Promise<LocalNodes> {
-  const stateDir = stateDirOf(prefix);
-  await rm(stateDir, { recursive: true, force: true }); // a crashed run's libvirt trees
-  const pool = await createHostPool({ count, prefix });
+  const { pool, stateDir } = await createNodePool(prefix, count);
   try {
-    await createVmBridge(vmBridgeName(prefix));
     const nodes: LocalNode[] = [];
     // Sequential on purpose: each libvirtd start probes qemu (CPU-heavy); two cores are shared.
-    for (const [index, host] of pool.hosts.entries()) {
-      await attachNode(host.name, vmBridgeName(prefix), vmLinkName(prefix, index), nodeVmAddress(index));
-      const files = libvirtdFiles(`${stateDir}/${host.name}`);
-      await startLibvirtd(host.name, host.name, files);
-      nodes.push({ host, index, libvirtd: files });
-    }
+    for (const index of pool.hosts.keys()) nodes.push(await startNode(prefix, pool, index, nodeVmAddress(index)));
     log(`deployed ${count} nodes (${pool.subnet}), each with sshd and libvirtd`);
     return { pool, nodes, stateDir };
   } catch (error) {
     await pool.destroy();
     throw error;
   }
+}
+
+/** The nodes' namespaces, each with its sshd, and the controller's bridge for guests; no libvirtd yet. */
+export async function createNodePool(prefix: string, count: number): Promise<{ pool: HostPool; stateDir: string }> {
+  const stateDir = stateDirOf(prefix);
+  await rm(stateDir, { recursive: true, force: true }); // a crashed run's libvirt trees
+  const pool = await createHostPool({ count, prefix });
+  try {
+    await createVmBridge(vmBridgeName(prefix));
+  } catch (error) {
+    await pool.destroy();
+    throw error;
+  }
+  return { pool, stateDir };
+}
+
+/** pid of a node's libvirtd while it runs, else null. */
+export async function libvirtdPid(node: LocalNode): Promise<number | null> {
+  const pid = Number((await readFile(node.libvirtd.pidFile, "utf8").catch(() => "")).trim());
+  return pid > 0 && alive(pid) ? pid : null;
+}
+
+/**
+ * Node `index` of the pool: its guests' bridge joined to the controller's,
+ * and its libvirtd. Run again after a failure, it redoes only what is
+ * missing (a retry under a failure policy).
+ */
+export async function startNode(prefix: string, pool: HostPool, index: number, vmAddress: string): Promise<LocalNode> {
+  const host = pool.hosts[index];
+  const node: LocalNode = { host, index, libvirtd: libvirtdFiles(`${stateDirOf(prefix)}/${host.name}`) };
+  if (!(await linkExists(vmLinkName(prefix, index)))) await attachNode(host.name, vmBridgeName(prefix), vmLinkName(prefix, index), vmAddress);
+  if ((await libvirtdPid(node)) === null) {
+    await rm(node.libvirtd.pidFile, { force: true }); // a dead daemon's file would pass for the new one's
+    await startLibvirtd(host.name, host.name, node.libvirtd);
+  }
+  return node;
 }
 
 export async function destroyNodes(nodes: LocalNodes): Promise<void> {

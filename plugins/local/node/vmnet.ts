@@ -30,6 +30,10 @@ export async function attachNode(namespace: string, hostBridge: string, hostLink
   await ip(["link", "set", NODE_VM_BRIDGE, "up"], namespace);
 }
 
+export async function linkExists(name: string): Promise<boolean> {
+  return (await execa("ip", ["link", "show", "dev", name], { reject: false })).exitCode === 0;
+}
+
 export async function deleteLink(name: string): Promise<void> {
   await execa("ip", ["link", "del", name], { reject: false });
 }
