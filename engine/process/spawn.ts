@@ -1,3 +1,4 @@
+import { readdir, readFile } from "node:fs/promises";
 import { execa } from "execa";
 import type { Seconds } from "../cluster.ts";
 import { DEFAULT_KILL_AFTER } from "./result.ts";
@@ -22,9 +23,10 @@ export interface BoundedRun {
 }
 
 /**
- * A local program (argument array, no shell) in its own process group, so
- * TERM/KILL reach its children too: a killed shell's child would otherwise
- * hold the output pipes open, and taktuk's ssh connectors would outlive it.
+ * A local program (argument array, no shell) leading its own session, so
+ * TERM/KILL reach everything it started: a killed shell's child would
+ * otherwise hold the output pipes open, and taktuk's ssh connectors (each in
+ * a process group of its own) would outlive it.
  * Callers check for an already aborted signal first: nothing should start then.
  */
 export async function runBounded(argv: readonly string[], opts: BoundedOptions, signal?: AbortSignal): Promise<BoundedRun> {
@@ -39,8 +41,8 @@ export async function runBounded(argv: readonly string[], opts: BoundedOptions, 
   let aborted = false;
   const timers: NodeJS.Timeout[] = [];
   const stop = () => {
-    killGroup(child.pid, "SIGTERM");
-    timers.push(setTimeout(() => killGroup(child.pid, "SIGKILL"), (opts.killAfter ?? DEFAULT_KILL_AFTER) * 1000));
+    void killSession(child.pid, "SIGTERM");
+    timers.push(setTimeout(() => void killSession(child.pid, "SIGKILL"), (opts.killAfter ?? DEFAULT_KILL_AFTER) * 1000));
   };
   const onAbort = () => { aborted = true; stop(); };
   if (opts.timeout !== undefined) timers.push(setTimeout(() => { timedOut = true; stop(); }, opts.timeout * 1000));
@@ -60,10 +62,22 @@ export async function runBounded(argv: readonly string[], opts: BoundedOptions, 
   };
 }
 
-function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
-  if (pid === undefined) return;
+/** Signals the session `sid` leads (detached: setsid): its own process group at once, then the other groups in it (Linux /proc). */
+async function killSession(sid: number | undefined, sig: NodeJS.Signals): Promise<void> {
+  if (sid === undefined) return;
+  signal(-sid, sig);
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // "pid (comm) state ppid pgrp session ...": comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[3]) === sid) signal(Number(entry), sig);
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
   try {
-    process.kill(-pid, sig);
+    process.kill(pid, sig);
   } catch {
     // already gone
   }

@@ -6,6 +6,7 @@ import { broadcastFile, remote, sha256File, SshRunner, TreeRunner } from "../../
 import { UsageError } from "../../engine/errors.ts";
 import { useHostPool } from "../support/hostpool.ts";
 import { writeSeededFile } from "../support/bigfile.ts";
+import { matching, until } from "./procs.ts";
 
 const pool = useHostPool(20, "gfbcast");
 let dir = "";
@@ -50,4 +51,31 @@ describe("file broadcast on 20 namespaced sshd hosts", () => {
     expect(await sha256File(`${dir}/chain-${hosts[1].name}.bin`)).toBe(r.sha256);
     await expect(broadcastFile(tree, small, hosts, "relative/path")).rejects.toThrow(UsageError);
   }, 60_000);
+
+  it("stops at its time limit or on abort, killing hung relays on their hosts", async () => {
+    const { hosts, knownHostsFile } = pool();
+    const nap = `300.${process.pid}3`;
+    const hung = new TreeRunner(new SshRunner({ hostKeyPolicy: { mode: "strict", knownHostsFile } }), { relayArgv: ["sleep", nap] });
+    const some = hosts.slice(0, 3); // arity 2: a relay on hosts 0 (for 1) and 2
+    const small = join(dir, "stuck.bin");
+    await writeSeededFile(small, 1, 9);
+    const relaysGone = () => until("hung relays to be gone", async () => (await matching(some[0].labels!.netns, nap)).length + (await matching(some[2].labels!.netns, nap)).length === 0, 3000);
+    try {
+      const t = Date.now();
+      const late = await broadcastFile(hung, small, some, `${dir}/stuck-{{host}}.bin`, { timeout: 1 });
+      expect(Date.now() - t).toBeGreaterThanOrEqual(1000);
+      expect(Date.now() - t).toBeLessThan(4000);
+      expect([late.timedOut, late.ok]).toEqual([3, 0]);
+      expect(late.results.every((x) => x.error === "broadcast exceeded its time limit of 1 s")).toBe(true);
+      await relaysGone();
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 300);
+      const stopped = await broadcastFile(hung, small, some, `${dir}/stuck-{{host}}.bin`, { signal: ac.signal });
+      expect([stopped.failed, stopped.ok]).toEqual([3, 0]);
+      expect(stopped.results.map((x) => x.error)).toEqual(["aborted", "aborted", "aborted"]);
+      await relaysGone();
+    } finally {
+      await hung.close();
+    }
+  }, 30_000);
 });

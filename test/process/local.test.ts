@@ -52,6 +52,18 @@ describe("local runner and actions", () => {
     expect(all.started).toBe(3);
   });
 
+  it("starts nothing under an already aborted signal, and stops a running command on abort", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gf-local-"));
+    const r = await runner.exec(LOCALHOST, 0, { argv: ["touch", `${dir}/started`] }, AbortSignal.abort());
+    expect([r.status, r.error, r.exitCode]).toEqual(["failed", "aborted", null]);
+    expect(await readdir(dir)).toEqual([]);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 100);
+    // exits 0 on TERM: still failed, since it was stopped
+    const stopped = await runner.exec(LOCALHOST, 0, { argv: ["sh", "-c", "trap 'exit 0' TERM; sleep 10 & wait"] }, ac.signal);
+    expect([stopped.status, stopped.error, stopped.exitCode]).toEqual(["failed", "aborted", 0]);
+  });
+
   it("passes stdin and env", async () => {
     const r = await runner.exec(LOCALHOST, 0, { argv: ["sh", "-c", 'cat; printf %s "$GF"'], stdin: "in;", env: { GF: "e" } });
     expect(r.stdout).toBe("in;e");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { execa } from "execa";
 import { remoteCommand, shellQuote } from "../../engine/process/index.ts";
+import { killable, killCommand, splitPgid } from "../../engine/process/quote.ts";
 import { UsageError } from "../../engine/errors.ts";
 
 const nasty = ["; rm -rf /", "$(touch /tmp/pwned)", "`id`", "a'b", "'", "''", "\\", "\n", "*", "$HOME", "&& echo x", "|", ">", "\"", "{{host}}", " ", ""];
@@ -43,5 +44,17 @@ describe("remoteCommand quoting", () => {
     // timeout(1) KILLs the whole process group, itself included.
     expect(r.signal).toBe("SIGKILL");
     expect(Date.now() - t).toBeLessThan(3000);
+  });
+
+  it("killable: the shell reports its pid first on stderr, which splitPgid takes out exactly (property)", async () => {
+    const r = await execa("sh", ["-c", killable(remoteCommand(["sh", "-c", 'printf "out:%s" "$$"; printf err >&2']))]);
+    const { pgid, rest } = splitPgid(r.stderr);
+    expect(r.stdout).toBe(`out:${pgid}`); // exec keeps the pid: the group leader is the command itself
+    expect(rest).toBe("err");
+    fc.assert(fc.property(fc.string(), fc.string(), fc.nat(), (before, after, pid) => {
+      const text = (before ? `${before}\n` : "") + `g5k-flow-pgid:${pid}\n${after}`;
+      expect(splitPgid(text)).toEqual({ pgid: pid, rest: (before ? `${before}\n` : "") + after });
+    }), { seed: 13, numRuns: 200 });
+    expect(() => killCommand(1, "TERM")).toThrow(UsageError);
   });
 });

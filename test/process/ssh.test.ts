@@ -1,10 +1,12 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
+import { execa } from "execa";
 import { writeFile } from "node:fs/promises";
 import { remote, SshRunner, TaktukRunner } from "../../engine/process/index.ts";
 import { UsageError } from "../../engine/errors.ts";
 import { useHostPool } from "../support/hostpool.ts";
 import { killNamespace } from "../support/kill.ts";
+import { matching, until } from "./procs.ts";
 
 const pool = useHostPool(20, "gfssh");
 const runners: SshRunner[] = [];
@@ -76,6 +78,30 @@ describe("ssh runner on 20 namespaced sshd hosts", () => {
     expect(quick.status).toBe("ok");
   }, 30_000);
 
+  it("stops the remote command's whole process group on abort: TERM, then KILL when TERM is ignored", async () => {
+    const { hosts } = pool();
+    const runner = newRunner();
+    const netns = hosts[9].labels!.netns;
+    for (const [i, script, killAfter] of [[0, 'sleep "$1" & wait', 5], [1, 'trap "" TERM; sleep "$1" & wait', 0.4]] as const) {
+      const nap = `300.${process.pid}${i}`; // a unique sleep to find on the host
+      const ac = new AbortController();
+      const run = runner.exec(hosts[9], 0, { argv: ["sh", "-c", script, "sh", nap], killAfter }, ac.signal);
+      await until("sh and sleep on the host", async () => (await matching(netns, nap)).length === 2);
+      const t = Date.now();
+      ac.abort();
+      const r = await run;
+      expect([r.status, r.error, r.stderr]).toEqual(["failed", "aborted", ""]);
+      expect(r.signal).toBe(i === 0 ? "SIGTERM" : "SIGKILL");
+      if (i === 1) expect(Date.now() - t).toBeGreaterThanOrEqual(400);
+      await until(`the processes of run ${i} to be gone`, async () => (await matching(netns, nap)).length === 0, 3000);
+    }
+    // Already aborted: nothing is started.
+    const marker = `/tmp/gf-never-${process.pid}`;
+    const r = await runner.exec(hosts[9], 0, { argv: ["touch", marker] }, AbortSignal.abort());
+    expect([r.status, r.error]).toEqual(["failed", "aborted"]);
+    expect(existsSync(marker)).toBe(false);
+  }, 30_000);
+
   it("goes through a jump host", async () => {
     const { hosts } = pool();
     const runner = newRunner();
@@ -129,4 +155,32 @@ describe("ssh runner on 20 namespaced sshd hosts", () => {
     expect(g.status).toBe("unreachable");
     await expect(tk.exec(hosts[0], 0, { argv: ["true"], stdin: "x" })).rejects.toThrow(UsageError);
   }, 60_000);
+
+  it("bounds a taktuk run stuck on a hung node by the command's time limit, and stops it on abort", async () => {
+    const { hosts, sshdPids } = pool();
+    const tk = new TaktukRunner({ sshOptions: ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null"], deployTimeout: 1 });
+    const [fine, victim] = [hosts[14], hosts[15]];
+    const sshd = sshdPids.get(victim.name)!;
+    // A hung node: the kernel accepts the connection, sshd never answers; taktuk waits for it before running anything.
+    process.kill(sshd, "SIGSTOP");
+    // taktuk's ssh connectors to the hung node, which must not outlive the run.
+    const connectors = async () => (await execa("pgrep", ["-f", `^ssh .* ${victim.address.replaceAll(".", "\\.")}( |$)`], { reject: false })).stdout;
+    try {
+      const t = Date.now();
+      const r = await remote({ argv: ["true"], timeout: 0.3, killAfter: 0.3 }, [fine, victim], tk).run();
+      expect(Date.now() - t).toBeGreaterThanOrEqual(1600); // 0.3 + 0.3 + 1 s deployment
+      expect(Date.now() - t).toBeLessThan(6000);
+      expect(r.results.map((x) => [x.status, x.error])).toEqual([fine, victim].map(() => ["timed-out", "taktuk exceeded its time limit of 1.6 s"]));
+      await until("no ssh connector left", async () => (await connectors()) === "", 2000);
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 300);
+      const a = Date.now();
+      const stopped = await tk.execAll([fine, victim], { argv: ["true"] }, ac.signal);
+      expect(Date.now() - a).toBeLessThan(3000);
+      expect(stopped.map((x) => [x.status, x.error])).toEqual([["failed", "aborted"], ["failed", "aborted"]]);
+      await until("no ssh connector left", async () => (await connectors()) === "", 2000);
+    } finally {
+      process.kill(sshd, "SIGCONT");
+    }
+  }, 30_000);
 });

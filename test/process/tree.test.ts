@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { buildForest, remote, SshRunner, TreeRunner } from "../../engine/process/index.ts";
 import { useHostPool } from "../support/hostpool.ts";
 import { findInNamespace } from "../support/kill.ts";
+import { matching, until } from "./procs.ts";
 
 const pool = useHostPool(20, "gftree");
 const runners: TreeRunner[] = [];
@@ -50,6 +51,24 @@ describe("tree fan-out on 20 namespaced sshd hosts", () => {
     const r = await remote({ argv: ["sh", "-c", "trap '' TERM; sleep 30"], timeout: 0.5, killAfter: 0.5 }, hosts, tree()).run();
     expect(r.timedOut).toBe(20);
   }, 60_000);
+
+  it("stops a hung relay at its time limit, reports its subtree timed out and kills it on its host", async () => {
+    const { hosts } = pool();
+    const some = hosts.slice(0, 8); // arity 4: relays 0, 2, 4, 6 with one leaf each
+    const nap = `300.${process.pid}5`;
+    const t = tree({ relayArgv: ["sleep", nap], connectTimeout: 1 });
+    const started = Date.now();
+    const r = await remote({ argv: ["true"], timeout: 0.3, killAfter: 0.3 }, some, t).run();
+    // limit = 0.3 + 0.3 + one level × (1 s connect + 2 s start-up) = 3.6 s
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3600);
+    expect(Date.now() - started).toBeLessThan(8000);
+    expect(r.timedOut).toBe(8);
+    expect(new Set(r.results.map((x) => x.error))).toEqual(new Set([0, 2, 4, 6].map((i) => `relay ${hosts[i].name} exceeded its time limit of 3.6 s`)));
+    expect(r.results.some((x) => x.reparented)).toBe(false);
+    for (const i of [0, 2, 4, 6]) {
+      await until(`the hung relay on ${hosts[i].name} to be gone`, async () => (await matching(hosts[i].labels!.netns, nap)).length === 0, 3000);
+    }
+  }, 30_000);
 
   it("re-parents the subtree of a relay killed mid-run: no host lost", async () => {
     const { hosts } = pool();

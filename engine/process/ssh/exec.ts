@@ -75,7 +75,8 @@ function collect(conn: Connection, ch: ClientChannel, host: string, command: Com
       err.push(d);
       errBytes += d.length;
       if (pgid === null && errBytes - d.length < MARKER_SEARCH_BYTES) {
-        pgid = splitPgid(Buffer.concat(err).toString("utf8")).pgid;
+        const found = splitPgid(Buffer.concat(err).toString("utf8")).pgid;
+        pgid = found !== null && found > 1 ? found : null; // never init or "all processes"
         if (pgid !== null && wanted !== null) signalGroup(wanted);
       }
     });

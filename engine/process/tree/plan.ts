@@ -30,3 +30,8 @@ export function defaultArity(n: number): number {
 export function flatten(node: TreeNode): number[] {
   return [node.index, ...node.children.flatMap(flatten)];
 }
+
+/** Levels of relaying below a node: 0 for a leaf, 1 for a relay of leaves... */
+export function height(node: TreeNode): number {
+  return node.children.length === 0 ? 0 : 1 + Math.max(...node.children.map(height));
+}

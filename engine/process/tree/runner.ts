@@ -4,8 +4,10 @@ import type { Seconds } from "../../cluster.ts";
 import type { CommandSpec, FanoutRunner, HostResult } from "../types.ts";
 import { resolveArgv } from "../substitute.ts";
 import { remoteCommand } from "../quote.ts";
+import { ABORTED, DEFAULT_KILL_AFTER, noProcess } from "../result.ts";
+import { deadline } from "../deadline.ts";
 import { SshRunner } from "../ssh/runner.ts";
-import { buildForest, defaultArity, flatten, type TreeNode } from "./plan.ts";
+import { buildForest, defaultArity, flatten, height, type TreeNode } from "./plan.ts";
 import { lostResult, parseRelayLines, toResult, type RelayLine } from "./lines.ts";
 import type { HostKeyChecker } from "../ssh/hostkeys.ts";
 
@@ -18,7 +20,7 @@ export interface TreeOptions {
   /** argv that starts the relay program on a relay host (default: this node binary and relay.mjs, for relays sharing this file system). */
   readonly relayArgv?: readonly string[];
   readonly onRelayLoss?: RelayLossPolicy;
-  /** Per-relay limits for its own connections to children. */
+  /** Per-relay limits for its own connections to children (the connect time also counts in a relay's time limit). */
   readonly connectTimeout?: Seconds;
   readonly maxConcurrentConnects?: number;
 }
@@ -30,6 +32,9 @@ export interface JobNode {
 }
 
 export const RELAY_PROGRAM = fileURLToPath(new URL("./relay.mjs", import.meta.url));
+
+/** Per level of relays, on top of its connect timeout: the relay program's own start-up. */
+const RELAY_START_GRACE: Seconds = 2;
 
 /**
  * Tree fan-out: the controller holds connections to a few relays only; each
@@ -56,11 +61,16 @@ export class TreeRunner implements FanoutRunner {
       });
     await Promise.all(forest.map(async (node) => {
       if (node.children.length === 0) return direct(node.index);
-      const lines = await this.relay(node, hosts, remotes, command, signal);
+      const { lines, expired } = await this.relay(node, hosts, remotes, command, signal);
       for (const l of lines) byName.set(l.host, toResult(l, command));
       const missing = flatten(node).filter((i) => !byName.has(hosts[i].name));
       const lost = hosts[node.index].name;
-      if ((this.opts.onRelayLoss ?? "reparent") === "reparent") {
+      // A relay stopped by its time limit or an abort is not lost: nothing is re-run.
+      if (expired !== undefined) {
+        for (const i of missing) byName.set(hosts[i].name, noProcess(hosts[i].name, "timed-out", `relay ${lost} exceeded its time limit of ${expired} s`));
+      } else if (signal?.aborted) {
+        for (const i of missing) byName.set(hosts[i].name, noProcess(hosts[i].name, "failed", ABORTED));
+      } else if ((this.opts.onRelayLoss ?? "reparent") === "reparent") {
         await Promise.all(missing.map((i) => direct(i, lost)));
       } else {
         for (const i of missing) byName.set(hosts[i].name, lostResult(hosts[i].name, lost));
@@ -73,7 +83,8 @@ export class TreeRunner implements FanoutRunner {
     return this.ssh.close();
   }
 
-  private async relay(node: TreeNode, hosts: readonly Host[], remotes: readonly string[], command: CommandSpec, signal?: AbortSignal): Promise<RelayLine[]> {
+  /** Runs one relay for its subtree; `expired` is its time limit when it had to be stopped for exceeding it. */
+  private async relay(node: TreeNode, hosts: readonly Host[], remotes: readonly string[], command: CommandSpec, signal?: AbortSignal): Promise<{ lines: RelayLine[]; expired?: Seconds }> {
     const { children, knownHosts } = jobChildren(node, hosts, remotes, this.ssh.pool.hostKeys);
     const job = {
       self: { name: hosts[node.index].name, remote: remotes[node.index] },
@@ -83,8 +94,22 @@ export class TreeRunner implements FanoutRunner {
       onRelayLoss: this.opts.onRelayLoss ?? "reparent",
       ...this.relaySettings(),
     };
-    const r = await this.ssh.execString(hosts[node.index], job.relayCommand, { argv: this.relayArgv(), stdin: JSON.stringify(job) + "\n" }, signal);
-    return parseRelayLines(r.stdout);
+    const limit = this.relayLimit(command, node);
+    const stop = deadline(signal, limit);
+    const relayCommand = { argv: this.relayArgv(), stdin: JSON.stringify(job) + "\n", killAfter: command.killAfter };
+    const r = await this.ssh.execString(hosts[node.index], job.relayCommand, relayCommand, stop.signal);
+    return { lines: parseRelayLines(r.stdout), ...(stop.expired() ? { expired: limit } : {}) };
+  }
+
+  /**
+   * How long a relay may run: the command's time limit and kill delay, plus
+   * one connect and relay start-up per level of relays in its subtree. None
+   * for a command without a time limit (it may rightly run for ever).
+   */
+  private relayLimit(command: CommandSpec, node: TreeNode): Seconds | undefined {
+    if (command.timeout === undefined) return undefined;
+    const perLevel = (this.opts.connectTimeout ?? 10) + RELAY_START_GRACE;
+    return command.timeout + (command.killAfter ?? DEFAULT_KILL_AFTER) + height(node) * perLevel;
   }
 
   /** How relays are started and connect onward (shared with file broadcast). */
