@@ -49,8 +49,8 @@ export async function deleteAll(jobs: JobsApi, refs: readonly JobRef[]): Promise
 
 /**
  * Finds the live jobs named `name` on every site, to reattach after a
- * restart. Either every site has exactly one, or none has any; anything
- * else is ambiguous and left to the user.
+ * restart, leaving out those `skip` says are taken. Either every site has
+ * exactly one, or none has any; anything else is ambiguous and left to the user.
  */
 export async function findJobsByName(
   jobs: JobsApi,
@@ -58,8 +58,11 @@ export async function findJobsByName(
   name: string,
   user: string | undefined,
   signal?: AbortSignal,
+  skip: (ref: JobRef) => boolean = () => false,
 ): Promise<JobRef[]> {
-  const found = await Promise.all(sites.map(async (site) => ({ site, jobs: await jobs.findByName(site, name, user, signal) })));
+  const found = await Promise.all(
+    sites.map(async (site) => ({ site, jobs: (await jobs.findByName(site, name, user, signal)).filter((job) => !skip({ site, uid: job.uid })) })),
+  );
   const duplicated = found.filter((f) => f.jobs.length > 1);
   if (duplicated.length) {
     const list = duplicated.map((f) => `${f.site}: ${f.jobs.map((j: JobDoc) => j.uid).join(", ")}`).join("; ");

@@ -1,7 +1,8 @@
+import { basename } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../../engine/errors.ts";
 import { libvirtOptionShape } from "../local/index.ts";
-import { DEFAULT_API } from "./api/http.ts";
+import { checkApiUrl, DEFAULT_API } from "./api/http.ts";
 
 /** Walltime as seconds, "H:MM:SS", "90m" or "2h". */
 export function parseDuration(text: string): number {
@@ -10,6 +11,23 @@ export function parseDuration(text: string): number {
   const unit = /^(\d+)([smhd]?)$/.exec(text);
   if (unit) return Number(unit[1]) * ({ "": 1, s: 1, m: 60, h: 3600, d: 86400 } as const)[unit[2] as "" | "s" | "m" | "h" | "d"];
   throw new UsageError(`g5k: invalid duration '${text}' (use seconds, H:MM:SS, 90m or 2h)`);
+}
+
+/** OAR keeps job names in a VARCHAR(100) column. */
+const OAR_NAME_MAX = 100;
+const PREFIX = "g5k-flow-";
+/** Length of the run id's hash suffix (engine/run/runner.ts): what keeps a shortened name unique. */
+const RUN_HASH = 6;
+
+/**
+ * The default OAR job name: the run's id (its archive folder's name), so a
+ * restarted or resumed run finds its own jobs and no one else's. A long
+ * workflow name is cut, the id's stamp and hash suffix kept.
+ */
+export function runJobName(archiveDir: string): string {
+  const id = basename(archiveDir).replace(/[^A-Za-z0-9_.-]+/g, "-");
+  const full = `${PREFIX}${id}`;
+  return full.length <= OAR_NAME_MAX ? full : `${full.slice(0, OAR_NAME_MAX - RUN_HASH - 1)}-${full.slice(-RUN_HASH)}`;
 }
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, "letters, digits, '.', '_' or '-'");
@@ -26,7 +44,8 @@ const schema = z.object({
     .pipe(z.array(name).min(1)),
   cluster: name.optional(),
   credentials: z.string().optional(),
-  jobName: name.default("g5k-flow"),
+  /** OAR job name, to reattach after a restart; default: g5k-flow-<run id> (runJobName). */
+  jobName: name.max(OAR_NAME_MAX, `at most ${OAR_NAME_MAX} characters (OAR's limit)`).optional(),
   walltime: z.string().default("2:00:00").transform(parseDuration),
   queue: name.optional(),
   project: name.optional(),
@@ -64,5 +83,6 @@ export function parseOptions(options: Readonly<Record<string, string>>): G5kOpti
   }
   const unknown = Object.keys(options).filter((k) => !(k in schema.shape));
   if (unknown.length) throw new UsageError(`g5k: unknown testbed option '${unknown[0]}' (known: ${Object.keys(schema.shape).join(", ")})`);
+  checkApiUrl(parsed.data.api);
   return parsed.data;
 }

@@ -12,7 +12,8 @@ import type {
   Testbed,
   TestbedInit,
 } from "../../engine/testbed.ts";
-import { LibvirtVmRuntime, libvirtOptions } from "../local/index.ts";
+import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, VmRuntimeSteps } from "../local/index.ts";
+import type { IpMac } from "../local/index.ts";
 import { gatewayHost, readNodeAddresses } from "./access.ts";
 import { G5kClient } from "./api/client.ts";
 import { systemClock } from "./api/clock.ts";
@@ -26,12 +27,10 @@ import { vlanHostName } from "./api/kavlan.ts";
 import type { NodeInfo } from "./api/reference.ts";
 import { parseFqdn } from "./api/reference.ts";
 import { findSlot } from "./api/status.ts";
-import { ipMacPairs } from "./api/subnets.ts";
-import type { IpMac } from "./api/subnets.ts";
 import { deleteAll, findJobsByName, submitAllOrNothing } from "./multisite.ts";
-import { parseOptions } from "./options.ts";
+import { parseOptions, runJobName } from "./options.ts";
 import type { G5kOptions } from "./options.ts";
-import { planVms, VmRuntimeSteps } from "./vms.ts";
+import { planVms } from "./vms.ts";
 import type { NodeVmRuntime, NodeVmRuntimeFactory } from "./vms.ts";
 
 /** What tests (and the end-to-end harness) inject; production uses the defaults. */
@@ -50,12 +49,20 @@ const SUBNET_PREFIX = 22;
 const libvirtRuntime = (options: G5kOptions): NodeVmRuntimeFactory => (nodes, env) =>
   new LibvirtVmRuntime({ nodes, runner: env.runner, options: libvirtOptions(options), prefixLength: SUBNET_PREFIX, log: env.log });
 
+/** Jobs held by the live g5k testbeds of this process (API, site, uid): one run may reserve several times, all under its one job name. */
+const held = new Set<string>();
+
 /** OAR runs this as the job's script: the job only holds the nodes; the workflow drives them. */
 const HOLD_COMMAND = "sleep 31536000";
 /** A common start for multi-site jobs is searched this far ahead. */
 const SLOT_HORIZON = 7 * 86400;
 /** Margin before a synchronised multi-site start, for the submissions to land. */
 const SLOT_OFFSET = 60;
+
+/** The account: G5K_USER/G5K_PASSWORD, else the `credentials` file, else ~/.grid5000.yml (README §1). */
+export function g5kCredentials(options: G5kOptions, env: Readonly<Record<string, string | undefined>>, warn?: (message: string) => void): Credentials | undefined {
+  return loadCredentials({ env, file: options.credentials, defaultFile: DEFAULT_CREDENTIALS_FILE, warn });
+}
 
 /** Splits n nodes over k sites as evenly as possible, the first sites taking the remainder. */
 export function splitNodes(n: number, sites: readonly string[]): Record<string, number> {
@@ -77,6 +84,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   private deployed: readonly Node[] = [];
   private readonly nodeAddresses: Readonly<Record<string, string>>;
   private released = false;
+  /** OAR job name: the `jobName` option, else one naming this run (runJobName). */
+  readonly jobName: string;
   /** Ends of the running jobs (epoch ms on this machine's clock). */
   private ends: number[] = [];
   private readonly apiClock: Clock;
@@ -87,12 +96,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     private readonly deps: G5kDeps = {},
   ) {
     super();
-    this.credentials = loadCredentials({
-      env: deps.env ?? process.env,
-      file: options.credentials,
-      defaultFile: DEFAULT_CREDENTIALS_FILE,
-      warn: init.log,
-    });
+    this.credentials = g5kCredentials(options, deps.env ?? process.env, init.log);
+    this.jobName = options.jobName ?? runJobName(init.archiveDir);
     this.nodeAddresses = options.addresses ? readNodeAddresses(options.addresses) : {};
     this.apiClock = deps.clock ?? systemClock;
     this.client = new G5kClient({
@@ -109,7 +114,7 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       api: o.api,
       sites: o.sites,
       cluster: o.cluster ?? null,
-      jobName: o.jobName,
+      jobName: this.jobName,
       walltime: o.walltime,
       environment: o.environment,
       vlan: o.vlan,
@@ -134,17 +139,22 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     const counts = splitNodes(request.nodes, sites);
     const user = this.credentials?.user;
 
-    let refs = this.options.reattach ? await findJobsByName(this.client.jobs, sites, this.options.jobName, user, ctx.signal) : [];
-    if (refs.length) {
-      ctx.log(`g5k: reattached to job '${this.options.jobName}': ${refs.map((r) => `${r.site}/${r.uid}`).join(", ")}`);
+    // Jobs another testbed of this process holds are never adopted: its release would delete them under us.
+    let refs = this.options.reattach ? await findJobsByName(this.client.jobs, sites, this.jobName, user, ctx.signal, (ref) => held.has(this.jobKey(ref))) : [];
+    const reattached = refs.length > 0;
+    if (reattached) {
+      // Checked now where OAR already assigned the nodes, and again once the jobs run.
+      const mismatch = this.mismatch(refs, await Promise.all(refs.map((ref) => this.client.jobs.get(ref, ctx.signal))), counts, cluster);
+      if (mismatch) throw new UsageError(mismatch);
+      ctx.log(`g5k: reattached to job '${this.jobName}': ${refs.map((r) => `${r.site}/${r.uid}`).join(", ")}`);
     } else {
       if (cluster) await this.checkCluster(sites[0]!, cluster);
       const reservation = this.options.reservation ?? (sites.length > 1 ? await this.commonStart(counts, walltime, ctx) : undefined);
       const submissions = sites.map((site) => ({ site, submission: this.submission(counts[site]!, cluster, walltime, reservation) }));
       refs = await submitAllOrNothing(this.client.jobs, submissions, ctx.signal, ctx.log);
     }
-    this.jobs = refs;
-    ctx.journal({ event: "g5k-jobs", jobs: refs.map((r) => ({ site: r.site, uid: r.uid })) });
+    this.hold(refs);
+    ctx.journal({ event: "g5k-jobs", jobs: refs.map((r) => ({ site: r.site, uid: r.uid })), reattached });
 
     let docs: JobDoc[];
     try {
@@ -160,8 +170,13 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       );
     } catch (error) {
       if (!this.options.keepJobs) ctx.log(`g5k: ${await deleteAll(this.client.jobs, refs)}`);
-      this.jobs = [];
+      this.hold([]);
       throw error;
+    }
+    const mismatch = reattached ? this.mismatch(refs, docs, counts, cluster) : undefined;
+    if (mismatch) {
+      this.hold([]); // not this run's job: left alone
+      throw new UsageError(mismatch);
     }
 
     this.noteWalltimes(docs);
@@ -225,7 +240,7 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     ctx.journal({ event: "g5k-vm-plan", vms: plan.map((p) => ({ name: p.name, node: p.node.name, ip: p.ip, mac: p.mac })) });
     // The runtime knows every deployed node, not only those given VMs: guests migrate to the others.
     this.runtime ??= factory(this.deployed.length ? this.deployed : nodes, { runner: this.processRunner(), log: this.init.log });
-    return this.runtime.boot(plan, ctx);
+    return this.runtime.boot(plan, ctx, options.policy);
   }
 
   /** SSH to the nodes as root, through the access gateway when one is set (nodes carry it as their jump host). */
@@ -235,6 +250,7 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     return this.runner;
   }
 
+  /** Deletes only the jobs this testbed holds: those it submitted, or reattached to after they matched its request. */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
@@ -242,11 +258,39 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     await this.runner?.close();
     if (this.jobs.length && !this.options.keepJobs) this.init.log(`g5k: ${await deleteAll(this.client.jobs, this.jobs)}`);
     else if (this.jobs.length) this.init.log(`g5k: keeping jobs ${this.jobs.map((j) => `${j.site}/${j.uid}`).join(", ")} (keepJobs=true)`);
+    this.hold([]);
   }
 
-  /** The running jobs, e.g. to extend their walltime. */
-  reservedJobs(): readonly JobRef[] {
-    return this.jobs;
+  /** The jobs this testbed answers for (and deletes at release), known process-wide so no other testbed adopts them. */
+  private hold(refs: readonly JobRef[]): void {
+    for (const ref of this.jobs) held.delete(this.jobKey(ref));
+    this.jobs = [...refs];
+    for (const ref of refs) held.add(this.jobKey(ref));
+  }
+
+  private jobKey(ref: JobRef): string {
+    return `${this.client.http.baseUrl} ${ref.site}/${ref.uid}`;
+  }
+
+  /**
+   * A live job found by name is adopted only if it is what this reservation
+   * asks for: as many nodes on each site (and of the cluster asked for); the
+   * sites themselves match by findJobsByName's all-or-nothing rule. Anything
+   * else is someone else's job: the one-line reason (for a UsageError; the
+   * job is left alone), else undefined.
+   */
+  private mismatch(refs: readonly JobRef[], docs: readonly JobDoc[], counts: Readonly<Record<string, number>>, cluster: string | undefined): string | undefined {
+    for (const [i, { site, uid }] of refs.entries()) {
+      const nodes = docs[i]?.assigned_nodes ?? [];
+      if (!nodes.length) continue; // OAR has not placed it yet
+      const foreign = cluster === undefined ? undefined : nodes.find((n) => parseFqdn(n).cluster !== cluster);
+      const why =
+        nodes.length !== counts[site] ? `holds ${nodes.length} node(s), this reservation asks for ${counts[site]} on ${site}`
+        : foreign ? `holds ${foreign}, not of cluster ${cluster}`
+        : undefined;
+      if (why) return `g5k: live job '${this.jobName}' (${site}/${uid}) ${why}: it is not this run's; delete it or set another jobName`;
+    }
+    return undefined;
   }
 
   /** The earliest end of the run's jobs, on this machine's clock. */
@@ -275,7 +319,7 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     const o = this.options;
     const vlan = o.vlan === "none" ? undefined : o.vlan;
     return {
-      name: o.jobName,
+      name: this.jobName,
       resources: resourceString({ nodes, walltime, ...(cluster ? { cluster } : {}), ...(vlan ? { vlan } : {}), ...(o.subnets ? { subnets22: o.subnets } : {}) }),
       command: HOLD_COMMAND,
       types: ["deploy"],

@@ -1,10 +1,9 @@
-import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
+import type { FailurePolicy } from "../../engine/policy.ts";
 import type { SshRunner } from "../../engine/process/index.ts";
-import type { BootVmsOptions, StepContext, StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
-import type { VmBootSpec } from "../local/index.ts";
-import type { IpMac } from "./api/subnets.ts";
+import type { BootVmsOptions, StepContext, Testbed } from "../../engine/testbed.ts";
+import type { IpMac, VmBootSpec, VmRuntimeStep } from "../local/index.ts";
 
 /** One VM to start: where, under which name, with the address its site's DHCP will give its MAC. */
 export type VmPlanEntry = VmBootSpec;
@@ -63,16 +62,11 @@ export function planVms(
  * instead of machines. The g5k testbed reserves, deploys and plans; this
  * does the rest.
  */
-export interface NodeVmRuntime {
-  boot(plan: readonly VmPlanEntry[], ctx: StepContext): Promise<readonly Vm[]>;
-  stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void>;
-  cluster(): ClusterRuntime;
-  advance(duration: Seconds, ctx: StepContext): Promise<void>;
-  migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult>;
-  observe(): Promise<Observation>;
-  collect(ctx: StepContext): Promise<TestbedMetrics>;
+export type NodeVmRuntime = Pick<Testbed, VmRuntimeStep> & {
+  /** Starts the planned VMs; those that do not come up are retried, then excluded as `policy` says (default: all must boot). */
+  boot(plan: readonly VmPlanEntry[], ctx: StepContext, policy?: FailurePolicy): Promise<readonly Vm[]>;
   close(): Promise<void>;
-}
+};
 
 export interface NodeVmRuntimeEnv {
   /** The testbed's pooled SSH connections (jump hosts included); the runtime does not close it. */
@@ -81,32 +75,3 @@ export interface NodeVmRuntimeEnv {
 }
 
 export type NodeVmRuntimeFactory = (nodes: readonly Node[], env: NodeVmRuntimeEnv) => NodeVmRuntime;
-
-/** The testbed steps that only forward to the VM runtime, shared by the testbeds that have one (g5k, ssh). */
-export abstract class VmRuntimeSteps {
-  protected abstract requireRuntime(): NodeVmRuntime;
-
-  stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void> {
-    return this.requireRuntime().stress(vms, profile, ctx);
-  }
-
-  cluster(): ClusterRuntime {
-    return this.requireRuntime().cluster();
-  }
-
-  advance(duration: Seconds, ctx: StepContext): Promise<void> {
-    return this.requireRuntime().advance(duration, ctx);
-  }
-
-  migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
-    return this.requireRuntime().migrate(vm, to, ctx);
-  }
-
-  observe(): Promise<Observation> {
-    return this.requireRuntime().observe();
-  }
-
-  collect(ctx: StepContext): Promise<TestbedMetrics> {
-    return this.requireRuntime().collect(ctx);
-  }
-}

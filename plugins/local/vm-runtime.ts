@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MigrationResult, NodeState, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
+import { PolicyError, underPolicy, type FailurePolicy } from "../../engine/policy.ts";
 import type { Host, Node, Vm } from "../../engine/hosts.ts";
 import type { CommandSpec, HostResult, SshRunner } from "../../engine/process/index.ts";
 import type { StepContext, StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
@@ -14,6 +15,9 @@ import { CpuPoller } from "./poller.ts";
 import type { LibvirtRuntimeOptions } from "./vm-runtime-options.ts";
 import { domainXml } from "./vms/domain-xml.ts";
 import { virsh } from "./virsh.ts";
+
+/** virsh's errors span lines ("error: Failed to create domain", then why): all of it, on one line. */
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
 
 /** One guest to start: its name, node, and the address its MAC stands for. */
 export interface VmBootSpec {
@@ -123,29 +127,62 @@ export class LibvirtVmRuntime {
     return this.prepared;
   }
 
-  async boot(plan: readonly VmBootSpec[], ctx: StepContext): Promise<readonly Vm[]> {
+  /**
+   * Starts the planned guests in parallel under `policy` (DESIGN §4): a guest
+   * that does not come up is destroyed and tried again (`bootRetries` times
+   * unless the policy says otherwise), then excluded; below the policy's
+   * required count (default: all) the step fails naming the guests that did
+   * not boot. Failed guests are named in the journal either way.
+   */
+  async boot(plan: readonly VmBootSpec[], ctx: StepContext, policy: FailurePolicy = {}): Promise<readonly Vm[]> {
+    const taken = plan.find((spec) => this.vms.has(spec.name));
+    if (taken) throw new UsageError(`a VM named '${taken.name}' already runs`);
     const prepared = await this.prepare();
+    const rules: FailurePolicy = { retries: this.init.options.bootRetries, ...policy };
+    const specs = new Map(plan.map((spec) => [spec.name, spec]));
+    const reasons = new Map<string, string>();
     let done = 0;
     let failed = 0;
-    const booted = await Promise.all(
-      plan.map(async (spec) => {
-        const record = await this.bootOne(spec, prepared, ctx);
-        if (record) done++;
-        else failed++;
-        ctx.progress({ done: done + failed, total: plan.length, failed });
-        return record;
-      }),
-    );
-    const ok = booted.filter((r): r is VmRecord => r !== null);
-    ctx.log(`booted ${ok.length}/${plan.length} guests on ${new Set(plan.map((p) => p.node.name)).size} nodes${failed ? `, ${failed} failed` : ""}`);
-    if (ok.length === 0 && plan.length > 0) throw new Error(`no guest booted: ${this.bootFailures.at(-1)?.reason ?? "unknown"}`);
-    return ok.map((r) => r.vm);
+    const outcome = await underPolicy(
+      plan,
+      rules,
+      {
+        name: (spec) => spec.name,
+        signal: ctx.signal,
+        onEvent: (e) => {
+          if (e.event === "retry") ctx.journal({ event: "vm-boot-retry", vm: e.host, node: specs.get(e.host)?.node.name, attempt: e.attempt - 1, reason: e.error });
+        },
+      },
+      async (spec, attempt) => {
+        try {
+          const record = await this.bootOnce(spec, prepared, attempt, ctx);
+          ctx.progress({ done: ++done + failed, total: plan.length, failed });
+          return record;
+        } catch (error) {
+          reasons.set(spec.name, error instanceof Error ? error.message : String(error));
+          if (attempt >= (rules.retries ?? 0)) ctx.progress({ done: done + ++failed, total: plan.length, failed });
+          throw error;
+        }
+      },
+    ).catch((error: unknown) => error);
+    if (outcome instanceof Error && ctx.signal.aborted) throw outcome;
+    const lost = plan.filter((spec) => !this.vms.has(spec.name));
+    for (const spec of lost) {
+      const reason = reasons.get(spec.name) ?? "not booted";
+      this.bootFailures.push({ vm: spec.name, node: spec.node.name, reason });
+      ctx.journal({ event: "vm-boot-failed", vm: spec.name, node: spec.node.name, reason });
+    }
+    if (outcome instanceof PolicyError) throw new PolicyError(`bootVms: ${outcome.message.replace(/^(\d+ of \d+) hosts/, "$1 VMs")}`, outcome.failed);
+    if (outcome instanceof Error) throw outcome;
+    if (lost.length) ctx.journal({ event: "vms-excluded", step: "bootVms", vms: lost.map((s) => s.name), nodes: lost.map((s) => s.node.name) });
+    const nodes = new Set(plan.map((p) => p.node.name)).size;
+    ctx.log(`booted ${plan.length - lost.length}/${plan.length} guests on ${nodes} nodes${lost.length ? `, excluded: ${lost.map((s) => s.name).join(", ")}` : ""}`);
+    return plan.filter((spec) => this.vms.has(spec.name)).map((spec) => this.vms.get(spec.name)!.vm);
   }
 
-  /** Creates one guest and waits for its SSH; a guest that does not come up is destroyed and tried again. */
-  private async bootOne(spec: VmBootSpec, prepared: Prepared, ctx: StepContext): Promise<VmRecord | null> {
+  /** Creates one guest and waits for its SSH; one that does not come up is destroyed, and the attempt throws why. */
+  private async bootOnce(spec: VmBootSpec, prepared: Prepared, attempt: number, ctx: StepContext): Promise<VmRecord> {
     const { name, node, ip, mac, vcpus, memoryMiB } = spec;
-    if (this.vms.has(name)) throw new UsageError(`a VM named '${name}' already runs`);
     const vm: Vm = { name, address: ip, user: "root", port: 22, keyFile: prepared.image.keyFile, vcpus, memoryMiB, node: node.name, mac, labels: { ...node.labels, role: "vm" } };
     const record: VmRecord = { vm, node: node.name, migrating: false, alive: true };
     const xml = domainXml({
@@ -153,27 +190,19 @@ export class LibvirtVmRuntime {
       kernel: prepared.staged.kernel, initrd: prepared.staged.initrd, accel: prepared.accel,
       consoleLog: `/var/log/libvirt/qemu/${name}-console.log`,
     });
-    const { bootRetries, bootTimeout } = this.init.options;
-    let reason = "";
-    for (let attempt = 0; attempt <= bootRetries; attempt++) {
-      if (ctx.signal.aborted) break;
-      const created = await this.exec(node, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: 60 });
-      if (created.status === "ok") {
-        if ((await this.guestUptime(record, node, bootTimeout, ctx.signal)) !== null) {
-          this.vms.set(name, record);
-          ctx.journal({ event: "vm-booted", vm: name, node: node.name, ip, mac, attempt });
-          return record;
-        }
-        reason = `no SSH answer within ${bootTimeout} s`;
-      } else {
-        reason = (created.stderr.trim() || created.error || created.status).split("\n")[0]!;
+    const { bootTimeout } = this.init.options;
+    const created = await this.exec(node, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: 60 });
+    if (created.status === "ok") {
+      if ((await this.guestUptime(record, node, bootTimeout, ctx.signal)) !== null) {
+        this.vms.set(name, record);
+        ctx.journal({ event: "vm-booted", vm: name, node: node.name, ip, mac, attempt });
+        return record;
       }
-      ctx.journal({ event: "vm-boot-retry", vm: name, node: node.name, attempt, reason });
-      await this.exec(node, { argv: virsh("destroy", name), timeout: 30 });
     }
-    this.bootFailures.push({ vm: name, node: node.name, reason });
-    ctx.journal({ event: "vm-boot-failed", vm: name, node: node.name, reason });
-    return null;
+    const reason = created.status === "ok" ? `no SSH answer within ${bootTimeout} s` : oneLine(created.stderr || created.error || created.status);
+    // Only a guest this attempt may have created: when libvirt refused (a domain of that name exists), it is not ours.
+    if (created.status !== "failed") await this.exec(node, { argv: virsh("destroy", name), timeout: 30 });
+    throw new Error(reason);
   }
 
   /** The guest's uptime once it answers SSH through `via` (its node), or null after `timeout` seconds. */

@@ -3,8 +3,7 @@ import type { Node, Vm } from "../../engine/hosts.ts";
 import { underPolicy } from "../../engine/policy.ts";
 import { SshRunner } from "../../engine/process/index.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Testbed, TestbedInit } from "../../engine/testbed.ts";
-import { ipMacPairs, VmRuntimeSteps } from "../g5k/index.ts";
-import { LibvirtVmRuntime, libvirtOptions, placeVms, virsh } from "../local/index.ts";
+import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, placeVms, virsh, VmRuntimeSteps } from "../local/index.ts";
 import type { Inventory, InventoryHost } from "./inventory.ts";
 import type { SshOptions } from "./options.ts";
 
@@ -115,7 +114,7 @@ export class SshTestbed extends VmRuntimeSteps implements Testbed {
       log: this.init.log,
     });
     const plan = names.map((name, i) => ({ name, node: byName.get(placement[i]!)!, ...pairs[i]!, vcpus: options.vcpus ?? 1, memoryMiB: options.memoryMiB ?? 512 }));
-    return this.requireRuntime().boot(plan, ctx);
+    return this.requireRuntime().boot(plan, ctx, options.policy);
   }
 
   protected requireRuntime(): LibvirtVmRuntime {

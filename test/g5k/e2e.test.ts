@@ -17,6 +17,7 @@ import { buildGuestImage } from "../../plugins/local/index.ts";
 import { recordingContext } from "../local/step-context.ts";
 import { ROOT } from "../engine/cli-helpers.ts";
 import { namespacedG5k, type NamespacedG5k } from "./namespaced.ts";
+import { qemuCount } from "./qemu-count.ts";
 
 const BIN = join(ROOT, "bin/g5k-flow.js");
 const NODES = 4;
@@ -36,14 +37,7 @@ const reachable = (address: string): Promise<boolean> =>
     s.once("timeout", () => { s.destroy(); resolve(false); });
   });
 
-const qemuOf = async (env: NamespacedG5k): Promise<number> => {
-  let n = 0;
-  for (const node of env.nodes.nodes) {
-    const pids = (await execa("ip", ["netns", "pids", node.host.name])).stdout.split("\n").filter(Boolean);
-    for (const pid of pids) if (readFileSync(`/proc/${pid}/cmdline`, "utf8").startsWith("qemu-system")) n++;
-  }
-  return n;
-};
+const qemuOf = (env: NamespacedG5k): Promise<number> => qemuCount(env.nodes.nodes.map((n) => n.host.name));
 
 describe("g5k testbed end to end: stand-in API, namespaced nodes behind a gateway, real guests", () => {
   let env: NamespacedG5k;

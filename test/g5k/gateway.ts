@@ -38,7 +38,8 @@ export async function gatewayFor(behind: HostPool, prefix: string, keyFile: stri
     await ip(["link", "set", "eth1", "up"], gw.name);
     await ip(["addr", "del", `${net}.1/24`, "dev", behind.bridge]);
     // Without its address the subnet would follow the default route out of the machine: refuse it here instead.
-    await ip(["route", "add", "unreachable", `${net}.0/24`, "metric", "4000"]);
+    // replace, not add: a run killed before its close() leaves this route behind for the next pool on that /24.
+    await ip(["route", "replace", "unreachable", `${net}.0/24`, "metric", "4000"]);
     routed = true;
     // One key opens the gateway and the hosts, as a Grid'5000 user's key does.
     appendFileSync(join(dirname(pool.keyFile), "authorized_keys"), readFileSync(`${keyFile}.pub`));

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { ipMacPairs, macForIp, vlanHostName, vlanKind } from "../../plugins/g5k/index.ts";
-import { cidrContains } from "../../plugins/g5k/api/subnets.ts";
+import { vlanHostName, vlanKind } from "../../plugins/g5k/index.ts";
+import { cidrContains, ipMacPairs, macForIp } from "../../plugins/local/index.ts";
 import { readJson } from "./standin/fixtures.ts";
 import { harness } from "./helpers.ts";
 import type { Harness } from "./helpers.ts";

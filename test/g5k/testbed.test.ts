@@ -1,75 +1,23 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Vm } from "../../engine/hosts.ts";
-import type { StepContext, TestbedInit } from "../../engine/testbed.ts";
 import { createG5kTestbed, g5kTestbed, splitNodes } from "../../plugins/g5k/index.ts";
-import type { NodeVmRuntime, VmPlanEntry } from "../../plugins/g5k/index.ts";
-import { startStandin } from "./standin/server.ts";
 import type { Standin } from "./standin/server.ts";
-import { VirtualClock } from "./standin/virtual-clock.ts";
+import type { VirtualClock } from "./standin/virtual-clock.ts";
+import { context, env, PASSWORD, testbedHarness } from "./testbed-harness.ts";
 
-const PASSWORD = "pw-that-must-never-leak";
-const env = { G5K_USER: "alice", G5K_PASSWORD: PASSWORD };
 let standin: Standin;
 let clock: VirtualClock;
 afterEach(async () => standin?.stop());
 
-function context(): StepContext & { logs: string[]; events: Record<string, unknown>[] } {
-  const logs: string[] = [];
-  const events: Record<string, unknown>[] = [];
-  return {
-    step: "test",
-    signal: new AbortController().signal,
-    seed: 1,
-    logs,
-    events,
-    log: (m) => logs.push(m),
-    progress: () => undefined,
-    journal: (e) => events.push({ ...e }),
-    keepOutput: () => undefined,
-  };
-}
-
-/** Records the plan instead of starting VMs (the real libvirt runtime runs in e2e.test.ts). */
-function recordingRuntime(plans: VmPlanEntry[][]): () => NodeVmRuntime {
-  const unused = (): never => {
-    throw new Error("not used here");
-  };
-  return () => ({
-    boot: async (plan) => {
-      plans.push([...plan]);
-      return plan.map((p): Vm => ({ name: p.name, address: p.ip, mac: p.mac, node: p.node.name, vcpus: p.vcpus, memoryMiB: p.memoryMiB }));
-    },
-    stress: unused,
-    cluster: unused,
-    advance: unused,
-    migrate: unused,
-    observe: unused,
-    collect: unused,
-    close: async () => undefined,
-  });
-}
-
-async function setup(options: Record<string, string>, plans: VmPlanEntry[][] = []) {
-  clock = new VirtualClock();
-  standin = await startStandin({ clock, users: { alice: PASSWORD } });
-  const keyDir = mkdtempSync(join(tmpdir(), "g5k-key-"));
-  writeFileSync(join(keyDir, "id_ed25519.pub"), "ssh-ed25519 AAAAC3Nza test@g5k-flow\n");
-  const init: TestbedInit = {
-    seed: 1,
-    archiveDir: keyDir,
-    log: () => undefined,
-    options: { api: standin.apiUrl, publicKey: join(keyDir, "id_ed25519.pub"), sshKey: join(keyDir, "id_ed25519"), ...options },
-  };
-  return { init, testbed: createG5kTestbed(init, { clock, env, vmRuntime: recordingRuntime(plans) }) };
+async function setup(options: Record<string, string>) {
+  const h = await testbedHarness(options);
+  standin = h.standin;
+  clock = h.clock;
+  return h;
 }
 
 describe("g5k testbed plugin", () => {
   it("reserves on two sites at a common start, deploys with KO retry into the VLAN, plans VMs from the subnets, releases", async () => {
-    const plans: VmPlanEntry[][] = [];
-    const { testbed } = await setup({ sites: "rennes,nancy", vlan: "kavlan", subnets: "1", jobName: "exp", gateway: "access.grid5000.fr" }, plans);
+    const { testbed, boots } = await setup({ sites: "rennes,nancy", vlan: "kavlan", subnets: "1", jobName: "exp", gateway: "access.grid5000.fr" });
     const ctx = context();
     const nodes = await testbed.reserve({ nodes: 4, walltime: 3600 }, ctx);
 
@@ -94,9 +42,12 @@ describe("g5k testbed plugin", () => {
     expect(deployed.map((n) => n.address)).toEqual(nodes.map((n) => n.name.replace(/^([^.]+)/, "$1-kavlan-4")));
     expect(ctx.events.filter((e) => e.event === "g5k-deploy-round")).toHaveLength(3);
 
-    const vms = await testbed.bootVms(deployed, { perNode: 2 }, ctx);
+    // The step's failure policy reaches the VM runtime, which retries and excludes by it (test/ssh boots real guests under one).
+    const policy = { retries: 2, require: { fraction: 0.5 } } as const;
+    const vms = await testbed.bootVms(deployed, { perNode: 2, policy }, ctx);
+    expect(boots.policies).toEqual([policy]);
     expect(vms.map((v) => v.name)).toEqual(["vm-0001", "vm-0002", "vm-0003", "vm-0004", "vm-0005", "vm-0006", "vm-0007", "vm-0008"]);
-    const plan = plans[0]!;
+    const plan = boots.plans[0]!;
     expect(plan.map((p) => p.node.name)).toEqual([0, 1, 2, 3, 0, 1, 2, 3].map((i) => deployed[i]!.name));
     expect(plan.filter((p) => p.node.labels?.site === "rennes").map((p) => p.ip)).toEqual(["10.156.0.1", "10.156.0.2", "10.156.0.3", "10.156.0.4"]);
     expect(plan.filter((p) => p.node.labels?.site === "nancy").map((p) => p.ip)).toEqual(["10.144.0.1", "10.144.0.2", "10.144.0.3", "10.144.0.4"]);

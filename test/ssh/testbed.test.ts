@@ -2,19 +2,20 @@
  * The ssh testbed against real sshd hosts (network namespaces) reachable only
  * through a namespaced jump host, driven by the CLI as a user would.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { readJournal, readManifest } from "../../engine/archive/run-archive.ts";
-import { createHostPool, deployNodes, destroyNodes, releaseReservation, reserveNodes, type HostPool } from "../../plugins/local/index.ts";
+import { createHostPool, deployNodes, destroyNodes, releaseReservation, reserveNodes, virsh, type HostPool } from "../../plugins/local/index.ts";
 import { sshTestbed } from "../../plugins/ssh/index.ts";
 import { recordingContext } from "../local/step-context.ts";
 import { isClean, listLeftovers } from "../../plugins/local/netns/index.ts";
 import { ROOT } from "../engine/cli-helpers.ts";
 import { gatewayFor, type Gateway } from "../g5k/gateway.ts";
+import { qemuCount } from "../g5k/qemu-count.ts";
 
 const BIN = join(ROOT, "bin/g5k-flow.js");
 const WORKFLOW = join(ROOT, "test/ssh/fixtures/exec-all.ts");
@@ -98,8 +99,12 @@ describe("ssh testbed: an inventory of sshd hosts behind a jump host", () => {
   }, 120_000);
 });
 
+/** A defined, never started domain: its name is taken on that node's libvirtd. */
+const stoppedDomain = (name: string): string =>
+  `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><os><type arch='x86_64'>hvm</type></os></domain>`;
+
 describe("ssh testbed VMs: inventory hosts running libvirtd (namespaced nodes)", () => {
-  it("checks libvirtd at deploy, boots a guest from guestSubnet, live-migrates it, destroys it at release", async () => {
+  it("checks libvirtd at deploy, boots guests from guestSubnet under the step's failure policy, live-migrates one, destroys them at release", async () => {
     const work = mkdtempSync(join(tmpdir(), "ssh-vm-"));
     const { prefix } = await reserveNodes(2, 16);
     // Nodes hold the top of the guests' /22, guests take the bottom.
@@ -113,17 +118,30 @@ describe("ssh testbed VMs: inventory hosts running libvirtd (namespaced nodes)",
       const ctx = recordingContext("vms", 3);
       try {
         const deployed = await tb.deploy(await tb.reserve({ nodes: 2 }, ctx), {}, ctx);
-        const vms = await tb.bootVms(deployed.slice(0, 1), { perNode: 1, memoryMiB: 256 }, ctx);
+        // vm-0002 and vm-0003 go to vmhost-1, where a stopped domain of each name is already defined: libvirt refuses to create them.
+        for (const name of ["vm-0002", "vm-0003"]) {
+          const defined = await tb.processRunner!().exec(deployed[1]!, 0, { argv: virsh("define", "/dev/stdin"), stdin: stoppedDomain(name), timeout: 30 });
+          expect(defined.status, defined.stderr).toBe("ok");
+        }
+        const policy = { retries: 1, backoff: 0.2, require: { count: 1 } };
+        const vms = await tb.bootVms(deployed, { perNode: 1, memoryMiB: 256, policy }, ctx);
         expect(vms.map((v) => [v.name, v.address, v.mac, v.node])).toEqual([["vm-0001", "10.161.0.1", "00:16:3e:a1:00:01", "vmhost-0"]]);
+        // Retried once, then excluded and named in the journal.
+        const about = (event: string) => ctx.events.filter((e) => e.event === event);
+        expect(about("vm-boot-retry").map((e) => [e.vm, e.node, e.attempt])).toEqual([["vm-0002", "vmhost-1", 0]]);
+        expect(about("vm-boot-failed").map((e) => [e.vm, e.node])).toEqual([["vm-0002", "vmhost-1"]]);
+        expect(String(about("vm-boot-failed")[0]!.reason)).toMatch(/domain 'vm-0002' already exists/);
+        expect(about("vms-excluded").map((e) => e.vms)).toEqual([["vm-0002"]]);
         const moved = await tb.migrate("vm-0001", "vmhost-1", ctx);
         expect(moved).toMatchObject({ from: "vmhost-0", to: "vmhost-1", outcome: "ok" });
         expect((await tb.observe()).vms.map((v) => v.node)).toEqual(["vmhost-1"]);
+        // Without a policy every VM must boot: the step fails, naming the one that did not.
+        await expect(tb.bootVms(deployed.slice(1), { perNode: 1, memoryMiB: 256 }, ctx)).rejects.toThrow(/^bootVms: 0 of 1 VMs succeeded, 1 required; failed: vm-0003 \(.*already exists/);
+        expect(about("vm-boot-failed").map((e) => e.vm)).toEqual(["vm-0002", "vm-0003"]);
       } finally {
         await tb.release();
       }
-      const left = await Promise.all(nodes.nodes.map((n) => execa("ip", ["netns", "pids", n.host.name])));
-      const cmdlines = left.flatMap((r) => r.stdout.split("\n").filter(Boolean)).map((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8"));
-      expect(cmdlines.filter((c) => c.startsWith("qemu-system"))).toEqual([]);
+      expect(await qemuCount(nodes.nodes.map((n) => n.host.name))).toBe(0);
     } finally {
       await destroyNodes(nodes);
       await releaseReservation(prefix);

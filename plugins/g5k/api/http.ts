@@ -1,9 +1,28 @@
 import type { z } from "zod";
+import { UsageError } from "../../../engine/errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Credentials } from "./credentials.ts";
 import { G5kApiError, isTransient, oneLine } from "./errors.ts";
 
 export const DEFAULT_API = "https://api.grid5000.fr/stable";
+
+/** This machine: 127.0.0.0/8, ::1, localhost (as URL normalises them). */
+const isLoopback = (hostname: string): boolean => hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
+
+/**
+ * The API root, refused unless it is https: the password goes in every
+ * request's Authorization header. Plain http only to this machine (a stand-in).
+ */
+export function checkApiUrl(text: string): URL {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError("g5k: the API address is not a URL");
+  }
+  if (url.protocol === "https:" || (url.protocol === "http:" && isLoopback(url.hostname))) return url;
+  throw new UsageError(`g5k: the API address must use https (credentials are sent with every request): got ${url.protocol}//${url.host} (plain http only to this machine: 127.0.0.0/8, ::1, localhost)`);
+}
 
 export interface HttpInit {
   /** API root, e.g. https://api.grid5000.fr/stable (no trailing slash needed). */
@@ -33,6 +52,7 @@ type Query = Readonly<Record<string, string | number | undefined>>;
 export class G5kHttp {
   readonly baseUrl: string;
   constructor(private readonly init: HttpInit) {
+    checkApiUrl(init.baseUrl);
     this.baseUrl = init.baseUrl.replace(/\/+$/, "");
   }
 

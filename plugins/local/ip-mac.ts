@@ -1,6 +1,10 @@
-import { UsageError } from "../../../engine/errors.ts";
+/**
+ * Guest addresses the g5k-subnets way, for the testbeds given blocks of
+ * addresses (a g5k job's /22s, an ssh inventory's guestSubnet).
+ */
+import { UsageError } from "../../engine/errors.ts";
 
-/** An address of a g5k-subnets block with the MAC its VM must use so the site's DHCP serves it. */
+/** An address of a block with the MAC its VM must use (so a g5k site's DHCP serves it). */
 export interface IpMac {
   readonly ip: string;
   readonly mac: string;
@@ -10,7 +14,7 @@ function parseIpv4(ip: string): number {
   const parts = ip.split(".");
   const octets = parts.map(Number);
   if (parts.length !== 4 || octets.some((o, i) => !/^\d{1,3}$/.test(parts[i] ?? "") || o > 255)) {
-    throw new UsageError(`g5k: invalid IPv4 address '${ip}'`);
+    throw new UsageError(`invalid IPv4 address '${ip}'`);
   }
   return ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
 }
@@ -31,10 +35,10 @@ export function macForIp(ip: string): string {
 export function parseCidr(cidr: string): { first: number; size: number } {
   const [ip = "", prefixText = ""] = cidr.split("/");
   const prefix = Number(prefixText);
-  if (!/^\d+$/.test(prefixText) || prefix < 8 || prefix > 30) throw new UsageError(`g5k: invalid subnet '${cidr}'`);
+  if (!/^\d+$/.test(prefixText) || prefix < 8 || prefix > 30) throw new UsageError(`invalid subnet '${cidr}'`);
   const size = 2 ** (32 - prefix);
   const base = parseIpv4(ip);
-  if (base % size !== 0) throw new UsageError(`g5k: subnet '${cidr}' is not aligned on its prefix`);
+  if (base % size !== 0) throw new UsageError(`subnet '${cidr}' is not aligned on its prefix`);
   return { first: base, size };
 }
 

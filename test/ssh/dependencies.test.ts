@@ -1,0 +1,28 @@
+/**
+ * The ssh testbed shares the VM runtime with g5k through plugins/local, where
+ * it lives: it does not depend on the g5k plugin (ssh -> local only).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT } from "../engine/cli-helpers.ts";
+
+/** Every plugin folder a plugin's files import from (relative imports only). */
+function pluginImports(plugin: string): string[] {
+  const root = join(ROOT, "plugins", plugin);
+  const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+  const targets = files.flatMap((f) =>
+    [...readFileSync(join(root, f), "utf8").matchAll(/^(?:import|export)[^;]*?from\s+"(\.[^"]+)"/gms)].map((m) => relative(join(ROOT, "plugins"), resolve(join(root, f), "..", m[1]!))),
+  );
+  return [...new Set(targets.filter((t) => !t.startsWith("..")).map((t) => t.split("/")[0]!))].filter((p) => p !== plugin).sort();
+}
+
+describe("plugin dependencies", () => {
+  it("ssh uses local (the libvirt VM runtime, guest addresses, forwarded steps), never g5k", () => {
+    expect(pluginImports("ssh")).toEqual(["local"]);
+  });
+
+  it("g5k uses local for the same, and nothing of ssh", () => {
+    expect(pluginImports("g5k")).toEqual(["local"]);
+  });
+});
