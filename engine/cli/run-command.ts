@@ -12,6 +12,11 @@ export interface RunCommandOptions {
   readonly results: string;
 }
 
+/**
+ * Prints how a run ended. Exit codes: 0 ok, 1 the run failed (testbed,
+ * hosts), 2 bad input or the workflow's own code threw, 130 interrupted.
+ * A failure is also one line on stderr; the archive keeps everything.
+ */
 export function printOutcome(outcome: RunOutcome, json: boolean): number {
   if (json) {
     process.stdout.write(`${JSON.stringify({ run: outcome.dir, status: outcome.status, error: outcome.error, summary: outcome.summary })}\n`);
@@ -19,7 +24,13 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
     const tail = outcome.error ? `: ${outcome.error}` : "";
     process.stdout.write(`run ${outcome.status}${tail}\narchive: ${outcome.dir}\n`);
   }
-  return outcome.status === "ok" ? 0 : outcome.status === "interrupted" ? 130 : 1;
+  if (outcome.status === "failed") {
+    const what = outcome.blame === "input" ? "workflow error" : "run failed";
+    process.stderr.write(`g5k-flow: ${what}: ${(outcome.error ?? "").split("\n")[0]} (archive: ${outcome.dir})\n`);
+  }
+  if (outcome.status === "ok") return 0;
+  if (outcome.status === "interrupted") return 130;
+  return outcome.blame === "input" ? 2 : 1;
 }
 
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {

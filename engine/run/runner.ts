@@ -45,6 +45,12 @@ export interface RunOutcome {
   readonly dir: string;
   readonly status: Exclude<RunStatus, "running">;
   readonly error: string | null;
+  /**
+   * Whose fault a failure is: bad input (a UsageError) or the workflow's own
+   * code throwing ("input": the CLI exits 2), or the testbed or engine
+   * ("run": exit 1).
+   */
+  readonly blame: "input" | "run" | null;
   readonly summary: Readonly<Record<string, unknown>>;
 }
 
@@ -89,7 +95,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
   copyFileSync(loaded.path, join(dir, "workflow.mts"));
   writeFileSync(join(dir, "report.json"), `${JSON.stringify(loaded.workflow.report ?? { charts: [] }, null, 2)}\n`);
   archive.journal({ event: "run-start", workflow: loaded.workflow.name, params, seed: options.seed, testbed: plugin.name });
-  return execute({ ...options, archive, workflow: loaded.workflow, params, seed: options.seed, plugin, testbedOptions, previous: new Map() });
+  return execute({ ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: options.seed, plugin, testbedOptions, previous: new Map() });
 }
 
 /**
@@ -111,7 +117,7 @@ export async function resumeRun(dir: string, options: ResumeOptions): Promise<Ru
   const archive = RunArchive.reopen(dir, secretsOf(plugin, testbedOptions));
   archive.update({ status: "running", error: null, end: null });
   archive.journal({ event: "run-resume", reusable: previous.size });
-  return execute({ ...options, archive, workflow: loaded.workflow, params, seed: manifest.seed, plugin, testbedOptions, previous });
+  return execute({ ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: manifest.seed, plugin, testbedOptions, previous });
 }
 
 /** The archived workflow source, checked against the manifest's hash. */
@@ -153,9 +159,19 @@ function archiveMetrics(archive: RunArchive, previous: ReadonlyMap<string, unkno
   };
 }
 
+/** A UsageError, or an error whose innermost stack frame is in the workflow file. */
+function thrownByInput(error: unknown, workflowFile: string): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.name === "UsageError") return true;
+  const frame = error.stack?.split("\n").find((line) => line.trimStart().startsWith("at "));
+  return frame?.includes(workflowFile) ?? false;
+}
+
 interface Execution extends Presentation {
   readonly archive: RunArchive;
   readonly workflow: Workflow;
+  /** Absolute path of the workflow source being run. */
+  readonly workflowFile: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly seed: number;
   readonly plugin: TestbedPlugin;
@@ -209,17 +225,20 @@ async function execute(run: Execution): Promise<RunOutcome> {
 
   let status: RunOutcome["status"] = "ok";
   let error: string | null = null;
+  let blame: RunOutcome["blame"] = null;
   try {
     await (run.workflow as Workflow<ParamSpecs>).run(root, run.params as never);
     if (failures.length > 0) {
       status = "failed";
       error = failures.join("; ");
+      blame = "run";
     }
   } catch (caught) {
     status = controller.signal.aborted || caught instanceof InterruptedError ? "interrupted" : "failed";
     // an interrupted step throws whatever its wait threw (AbortError...): the reason is the signal's
     const reason: unknown = controller.signal.aborted ? controller.signal.reason : caught;
     error = reason instanceof Error ? reason.message : String(reason);
+    if (status === "failed") blame = thrownByInput(caught, run.workflowFile) ? "input" : "run";
     archive.journal({ event: "run-error", error, stack: caught instanceof Error ? caught.stack : undefined });
   } finally {
     // every testbed made in the run is released below, errors journaled: nothing may skip finishing the archive
@@ -241,5 +260,5 @@ async function execute(run: Execution): Promise<RunOutcome> {
   } catch (caught) {
     run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
   }
-  return { dir: archive.dir, status, error, summary: archive.summary() };
+  return { dir: archive.dir, status, error, blame, summary: archive.summary() };
 }

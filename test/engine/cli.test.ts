@@ -41,11 +41,13 @@ describe("g5k-flow CLI", () => {
     expect(manifest).toMatchObject({ seed: 9, testbed: { kind: "toy", options: { site: "rennes" } }, params: { nodes: 4, perNode: 2 } });
   });
 
-  it("exits 1 and archives the failure when the workflow throws", async () => {
+  it("answers a workflow that throws with one line and exit code 2, keeping what it archived", async () => {
     const dir = results();
     const result = await cli(["run", TOY_WORKFLOW, "--testbed", "toy", "--param", "mode=throw", "--results", dir]);
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^g5k-flow: workflow error: workflow asked to throw \(archive: .*toy-[0-9a-f]{6}\)$/)]);
     expect(result.stdout).toContain("run failed: workflow asked to throw");
+    expect(JSON.parse(readFileSync(join(dir, readdirSync(dir)[0], "steps/compute.json"), "utf8"))).toEqual([0, 1, 4, 9, 16, 25]);
     const [run] = readdirSync(dir);
     const manifest = JSON.parse(readFileSync(join(dir, run, "manifest.json"), "utf8"));
     expect(manifest.status).toBe("failed");
