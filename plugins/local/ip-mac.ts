@@ -1,6 +1,7 @@
 /**
  * Guest addresses the g5k-subnets way, for the testbeds given blocks of
- * addresses (a g5k job's /22s, an ssh inventory's guestSubnet).
+ * addresses (a g5k job's /22s, an ssh inventory's guestSubnet) and the local
+ * testbed's own /22s (vms/subnet.ts).
  */
 import { UsageError } from "../../engine/errors.ts";
 
@@ -10,7 +11,8 @@ export interface IpMac {
   readonly mac: string;
 }
 
-function parseIpv4(ip: string): number {
+/** "10.158.4.1" -> its 32-bit number; anything else is bad input. */
+export function parseIpv4(ip: string): number {
   const parts = ip.split(".");
   const octets = parts.map(Number);
   if (parts.length !== 4 || octets.some((o, i) => !/^\d{1,3}$/.test(parts[i] ?? "") || o > 255)) {
@@ -19,7 +21,7 @@ function parseIpv4(ip: string): number {
   return ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
 }
 
-function formatIpv4(n: number): string {
+export function formatIpv4(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 

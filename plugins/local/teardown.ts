@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile, readlink, rm, stat } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheRoot } from "./guest/build.ts";
-import { createHostPool, listLeftovers, type Leftovers } from "./netns/index.ts";
+import { destroyPool, findProcesses, killAll, listLeftovers, type Leftovers, type ProcessEntry } from "./netns/index.ts";
 import { dropDeadReservations, LOCAL_STATE, liveReservations } from "./reservations.ts";
 
 /** Run prefixes the local testbed hands out (see reservations.ts). */
@@ -17,40 +16,16 @@ export interface LocalLeftovers {
   readonly stateDirs: readonly string[];
 }
 
-interface Proc {
-  readonly pid: number;
-  readonly argv: string[];
-  /** Name of its network namespace when it is one of `ip netns`'s. */
-  readonly netns: string | null;
-}
-
-async function processes(match: (argv: string[]) => boolean): Promise<Proc[]> {
-  const byInode = new Map<string, string>();
-  for (const name of existsSync("/run/netns") ? await readdir("/run/netns") : []) {
-    const st = await stat(`/run/netns/${name}`).catch(() => null);
-    if (st) byInode.set(String(st.ino), name);
-  }
-  const out: Proc[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
-    if (!match(argv)) continue;
-    const ns = /\[(\d+)\]/.exec(await readlink(`/proc/${entry}/ns/net`).catch(() => ""))?.[1];
-    out.push({ pid: Number(entry), argv, netns: (ns && byInode.get(ns)) ?? null });
-  }
-  return out;
-}
-
 /**
  * libvirtds started for local nodes (their pid file is in our state tree) and
  * qemus running our guest kernel, except those of runs still alive.
  */
 async function ourDaemons(live: ReadonlySet<string>): Promise<{ libvirtd: number[]; qemu: number[] }> {
   const kernel = join(cacheRoot(), "guest", "vmlinux");
-  const runOf = (p: Proc): string | null => p.netns?.split("-")[0] ?? null;
-  const keep = (p: Proc): boolean => !live.has(runOf(p) ?? "");
-  const libvirtd = await processes((a) => a[0]?.endsWith("libvirtd") === true && a.some((x) => x.startsWith(`${LOCAL_STATE}/`)));
-  const qemu = await processes((a) => a[0]?.includes("qemu-system") === true && a.includes(kernel));
+  const runOf = (p: ProcessEntry): string | null => p.netns?.split("-")[0] ?? null;
+  const keep = (p: ProcessEntry): boolean => !live.has(runOf(p) ?? "");
+  const libvirtd = await findProcesses((a) => a[0]?.endsWith("libvirtd") === true && a.some((x) => x.startsWith(`${LOCAL_STATE}/`)));
+  const qemu = await findProcesses((a) => a[0]?.includes("qemu-system") === true && a.includes(kernel));
   return { libvirtd: libvirtd.filter(keep).map((p) => p.pid), qemu: qemu.filter(keep).map((p) => p.pid) };
 }
 
@@ -70,15 +45,6 @@ export function isLocalClean(l: LocalLeftovers): boolean {
   return Object.keys(l.pools).length === 0 && l.libvirtd.length === 0 && l.qemu.length === 0 && l.stateDirs.length === 0;
 }
 
-async function kill(pids: readonly number[]): Promise<void> {
-  const send = (sig: NodeJS.Signals | 0): number[] => pids.filter((p) => {
-    try { process.kill(p, sig); return true; } catch { return false; }
-  });
-  send("SIGTERM");
-  for (let i = 0; i < 100 && send(0).length > 0; i++) await sleep(20);
-  send("SIGKILL");
-}
-
 /**
  * `g5k-flow testbed down local`: everything local runs left behind (crashed
  * or interrupted ones): qemu, libvirtd, sshd, namespaces, bridges, state,
@@ -88,11 +54,10 @@ export async function teardownLocalTestbed(log: (message: string) => void = () =
   const found = await listLocalLeftovers();
   const daemons = [...found.qemu, ...found.libvirtd];
   if (daemons.length > 0) log(`stopping ${found.qemu.length} qemu and ${found.libvirtd.length} libvirtd`);
-  await kill(daemons);
+  await killAll(daemons, 2000);
   for (const prefix of Object.keys(found.pools)) {
     log(`removing the nodes of ${prefix}`);
-    // The host-pool's own clean-up runs first inside createHostPool (it clears a crashed pool of that prefix).
-    await (await createHostPool({ count: 1, prefix })).destroy();
+    await destroyPool(prefix);
   }
   for (const dir of found.stateDirs) await rm(dir, { recursive: true, force: true });
   await dropDeadReservations();

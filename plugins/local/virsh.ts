@@ -9,6 +9,9 @@ export const LOCAL_URI = `qemu+tcp://127.0.0.1:${LIBVIRT_TCP_PORT}/system`;
 
 export const virsh = (...args: string[]): string[] => ["virsh", "-q", "-c", LOCAL_URI, ...args];
 
+/** virsh's errors span lines ("error: Failed to create domain", then why): all of it, on one line. */
+export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
+
 /** Migration bandwidth cap in MiB/s: high, because qemu's own default (~1 Gbit/s) would dominate the figures. */
 export const MIGRATION_BANDWIDTH_MIBS = 8192;
 

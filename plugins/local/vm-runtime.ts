@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { MigrationResult, NodeState, Observation, Seconds } from "../../engine/cluster.ts";
+import type { AgentHosting, MigrationResult, NodeState, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import { PolicyError, underPolicy, type FailurePolicy } from "../../engine/policy.ts";
 import type { Host, Node, Vm } from "../../engine/hosts.ts";
@@ -14,10 +14,7 @@ import { liveMigrate, type CheckedMigration } from "./migrate.ts";
 import { CpuPoller } from "./poller.ts";
 import type { LibvirtRuntimeOptions } from "./vm-runtime-options.ts";
 import { domainXml } from "./vms/domain-xml.ts";
-import { virsh } from "./virsh.ts";
-
-/** virsh's errors span lines ("error: Failed to create domain", then why): all of it, on one line. */
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
+import { oneLine, virsh } from "./virsh.ts";
 
 /** One guest to start: its name, node, and the address its MAC stands for. */
 export interface VmBootSpec {
@@ -38,8 +35,15 @@ export interface LibvirtRuntimeInit {
   /** Prefix length of the guests' subnet (g5k-subnets hand out /22 blocks). */
   readonly prefixLength: number;
   readonly log: (message: string) => void;
-  /** Tests inject a built image; by default the cached one is used (built once). */
-  readonly image?: GuestImage;
+  /**
+   * The guest image already where the nodes see it, and its accelerator:
+   * nodes sharing this machine's file system (the local testbed's
+   * namespaces) need no copy. By default the cached image is copied to
+   * `imageDir` on the nodes and the accelerator taken from the options.
+   */
+  readonly guest?: PreparedGuest;
+  /** Scheduler agents as processes on the nodes (see ClusterRuntime.agentHosting); by default they stay in this process. */
+  readonly agentHosting?: () => AgentHosting | undefined;
 }
 
 interface VmRecord {
@@ -50,8 +54,9 @@ interface VmRecord {
   alive: boolean;
 }
 
-interface Prepared {
+export interface PreparedGuest {
   readonly image: GuestImage;
+  /** The kernel and initramfs as the nodes see them. */
   readonly staged: StagedImage;
   readonly accel: Accel;
 }
@@ -73,7 +78,7 @@ export class LibvirtVmRuntime {
   private readonly loadChanges: Array<{ time: Seconds; vm: string; load: number }> = [];
   private readonly loadTimers = new Set<NodeJS.Timeout>();
   private readonly poller: CpuPoller;
-  private prepared: Promise<Prepared> | null = null;
+  private prepared: Promise<PreparedGuest> | null = null;
   private clusterRuntime: LocalCluster | null = null;
   private stressStart: Seconds | null = null;
 
@@ -115,10 +120,10 @@ export class LibvirtVmRuntime {
   }
 
   /** The image built (or cached), copied to the nodes, and the accelerator chosen: once per runtime. */
-  private prepare(): Promise<Prepared> {
-    this.prepared ??= (async () => {
+  private prepare(): Promise<PreparedGuest> {
+    this.prepared ??= this.init.guest ? Promise.resolve(this.init.guest) : (async () => {
       const { options, log, runner } = this.init;
-      const image = this.init.image ?? (await buildGuestImage(log));
+      const image = await buildGuestImage(log);
       const accel = options.accel === "probe" ? await chooseAccel(image) : { accel: options.accel, reason: "accel option" };
       log(`VMs use ${accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${accel.reason}`);
       const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log);
@@ -181,7 +186,7 @@ export class LibvirtVmRuntime {
   }
 
   /** Creates one guest and waits for its SSH; one that does not come up is destroyed, and the attempt throws why. */
-  private async bootOnce(spec: VmBootSpec, prepared: Prepared, attempt: number, ctx: StepContext): Promise<VmRecord> {
+  private async bootOnce(spec: VmBootSpec, prepared: PreparedGuest, attempt: number, ctx: StepContext): Promise<VmRecord> {
     const { name, node, ip, mac, vcpus, memoryMiB } = spec;
     const vm: Vm = { name, address: ip, user: "root", port: 22, keyFile: prepared.image.keyFile, vcpus, memoryMiB, node: node.name, mac, labels: { ...node.labels, role: "vm" } };
     const record: VmRecord = { vm, node: node.name, migrating: false, alive: true };
@@ -199,10 +204,10 @@ export class LibvirtVmRuntime {
         return record;
       }
     }
-    const reason = created.status === "ok" ? `no SSH answer within ${bootTimeout} s` : oneLine(created.stderr || created.error || created.status);
+    const why = created.status === "ok" ? `no SSH answer within ${bootTimeout} s` : oneLine(created.stderr || created.error || created.status);
     // Only a guest this attempt may have created: when libvirt refused (a domain of that name exists), it is not ours.
     if (created.status !== "failed") await this.exec(node, { argv: virsh("destroy", name), timeout: 30 });
-    throw new Error(reason);
+    throw new Error(`${name} on ${node.name}: ${why}`);
   }
 
   /** The guest's uptime once it answers SSH through `via` (its node), or null after `timeout` seconds. */
@@ -215,6 +220,11 @@ export class LibvirtVmRuntime {
       await sleep(500);
     }
     return null;
+  }
+
+  /** Whether this runtime started a guest of that name (dead or alive). */
+  has(vm: string): boolean {
+    return this.vms.has(vm);
   }
 
   /** A guest's uptime read over SSH through its node (null when it does not answer). */
@@ -262,9 +272,10 @@ export class LibvirtVmRuntime {
         poller: this.poller,
         migrate: (vm, to) => this.migrateVm(vm, to),
         online: (n) => this.online.has(n),
-        // Scheduler agents stay in this process: starting them on remote nodes over SSH is not done yet.
-        agentHosting: () => undefined,
+        // Without a hosting, scheduler agents stay in this process: starting them on remote nodes over SSH is not done yet.
+        agentHosting: () => this.init.agentHosting?.(),
       });
+      this.poller.refresh(); // schedulers observe the nodes and guests at once, before the first poll ends
       this.poller.start();
     }
     return this.clusterRuntime;

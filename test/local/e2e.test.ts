@@ -95,6 +95,8 @@ describe("local testbed, for real", () => {
       const vms = await tb.bootVms(nodes.slice(0, 1), { perNode: 2, memoryMiB: 256 }, ctx);
       expect(vms.map((v) => v.node)).toEqual([nodes[0].name, nodes[0].name]);
       const cluster = tb.cluster();
+      // Observed at once, before the first poll ends: the booted guests, where they run.
+      expect(cluster.observe().vms.map((v) => [v.name, v.node])).toEqual(vms.map((v) => [v.name, v.node]));
       const overloads: string[] = [];
       cluster.onLoadChange((node, over) => over && overloads.push(node));
       await tb.stress(vms, { kind: "constant", load: 0.5 }, ctx);

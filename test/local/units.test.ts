@@ -10,7 +10,8 @@ import { GaussianLoad, stressArgs, toSlot } from "../../plugins/local/load/injec
 import { parseLocalOptions } from "../../plugins/local/options.ts";
 import { migrateArgv, parseDomstats, parseJobInfo } from "../../plugins/local/virsh.ts";
 import { placeVms } from "../../plugins/local/vms/placement.ts";
-import { macOf, SubnetAllocator } from "../../plugins/local/vms/subnet.ts";
+import { macForIp } from "../../plugins/local/ip-mac.ts";
+import { SubnetAllocator } from "../../plugins/local/vms/subnet.ts";
 import { domainXml } from "../../plugins/local/vms/domain-xml.ts";
 
 describe("cpio newc writer", () => {
@@ -64,7 +65,7 @@ describe("guest subnet allocator (g5k-subnets rules)", () => {
     a.allocate();
     a.release(first);
     expect(a.allocate().ip).toBe(first.ip);
-    expect(macOf("10.160.12.1")).toBe("00:16:3e:a0:0c:01");
+    expect(macForIp("10.160.12.1")).toBe("00:16:3e:a0:0c:01");
     expect(() => Array.from({ length: 1100 }, () => a.allocate())).toThrow(UsageError);
   });
 });

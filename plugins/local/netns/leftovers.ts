@@ -1,7 +1,7 @@
-import { readdir, readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { sh } from "./run.ts";
 import { poolNames } from "./names.ts";
+import { processesMentioning } from "./procs.ts";
 import { subnetsOf } from "./subnet.ts";
 
 export interface Leftovers {
@@ -32,16 +32,3 @@ export async function listLeftovers(prefix: string): Promise<Leftovers> {
     subnets: await subnetsOf(prefix),
   };
 }
-
-/** Processes whose command line names a path under the pool's state dir (its sshds). */
-export async function processesMentioning(needle: string): Promise<{ pid: number; cmdline: string }[]> {
-  const out: { pid: number; cmdline: string }[] = [];
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    const cmdline = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0").join(" ");
-    if (cmdline.includes(needle)) out.push({ pid: Number(entry), cmdline: cmdline.trim() });
-  }
-  return out;
-}
-
-

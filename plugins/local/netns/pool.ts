@@ -1,12 +1,13 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import type { Host } from "../../../engine/hosts.ts";
 import { UsageError } from "../../../engine/errors.ts";
-import { MAX_HOSTS, poolNames, SUBNET_BASE, type PoolNames } from "./names.ts";
+import { MAX_HOSTS, poolNames, SUBNET_BASE } from "./names.ts";
 import { mapLimit, sh } from "./run.ts";
 import { claimSubnet, releaseSubnet, subnetsOf } from "./subnet.ts";
 import { generateKey } from "./keys.ts";
 import { sshdConfig, sshdFiles, startSshd, waitListening, writePasswd } from "./sshd.ts";
-import { listLeftovers, processesMentioning } from "./leftovers.ts";
+import { listLeftovers } from "./leftovers.ts";
+import { killAll, processesMentioning } from "./procs.ts";
 
 export interface HostPoolOptions {
   readonly count: number;
@@ -41,7 +42,7 @@ export async function createHostPool(opts: HostPoolOptions): Promise<HostPool> {
   }
   const names = poolNames(opts.prefix);
   const limit = opts.concurrency ?? 16;
-  await destroyPool(names); // a crashed run with the same prefix
+  await destroyPool(names.prefix); // a crashed run with the same prefix
   await mkdir(names.stateDir, { recursive: true, mode: 0o700 });
   try {
     const k = await claimSubnet(names.prefix);
@@ -81,17 +82,18 @@ export async function createHostPool(opts: HostPoolOptions): Promise<HostPool> {
       bridge: names.bridge,
       subnet: `${net}.0/24`,
       sshdPids: new Map(started.map((s) => [s.host.name, s.pid])),
-      destroy: () => destroyPool(names),
+      destroy: () => destroyPool(names.prefix),
     };
   } catch (err) {
-    await destroyPool(names);
+    await destroyPool(names.prefix);
     throw err;
   }
 }
 
-/** Removes a pool's processes, namespaces, links, state and subnet claim; idempotent. */
-export async function destroyPool(names: PoolNames): Promise<void> {
-  const found = await listLeftovers(names.prefix);
+/** Removes a pool's processes, namespaces, links, state and subnet claim (a crashed run's too); idempotent. */
+export async function destroyPool(prefix: string): Promise<void> {
+  const names = poolNames(prefix);
+  const found = await listLeftovers(prefix);
   // Everything running inside the namespaces (sshd, its sessions, relays), then the sshds by path.
   const pids = new Set<number>(found.processes.map((p) => p.pid));
   for (const ns of found.namespaces) {
@@ -100,23 +102,11 @@ export async function destroyPool(names: PoolNames): Promise<void> {
   }
   await killAll([...pids]);
   for (const ns of found.namespaces) await sh("ip", ["netns", "del", ns]).catch(() => undefined);
-  for (const link of (await listLeftovers(names.prefix)).links) {
+  for (const link of (await listLeftovers(prefix)).links) {
     await sh("ip", ["link", "del", link]).catch(() => undefined);
   }
   await rm(names.stateDir, { recursive: true, force: true });
-  for (const k of await subnetsOf(names.prefix)) await releaseSubnet(k);
+  for (const k of await subnetsOf(prefix)) await releaseSubnet(k);
   const stray = await processesMentioning(names.stateDir + "/");
   await killAll(stray.map((p) => p.pid));
-}
-
-async function killAll(pids: readonly number[]): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => pids.filter((p) => {
-    try { process.kill(p, sig); return true; } catch { return false; }
-  });
-  if (signal("SIGTERM").length === 0) return;
-  for (let i = 0; i < 50; i++) {
-    if (signal(0 as unknown as NodeJS.Signals).length === 0) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  signal("SIGKILL");
 }

@@ -1,4 +1,5 @@
 import { UsageError } from "../../../engine/errors.ts";
+import { formatIpv4, macForIp, parseIpv4 } from "../ip-mac.ts";
 
 /**
  * Guest addresses as g5k-subnets hands them out: a /22 per reservation, the
@@ -13,14 +14,12 @@ export interface GuestAddress {
   readonly mac: string;
 }
 
-const SIZE = 1024;
-
-export function macOf(ip: string): string {
-  const octets = ip.split(".").map(Number);
-  return ["00", "16", "3e", ...octets.slice(1).map((o) => o.toString(16).padStart(2, "0"))].join(":");
-}
+const PREFIX = 22;
+const SIZE = 2 ** (32 - PREFIX);
 
 export class SubnetAllocator {
+  /** Prefix length of every run's guest subnet. */
+  static readonly PREFIX = PREFIX;
   private readonly base: number;
   private nextGuest = 1;
   private readonly free: number[] = [];
@@ -32,32 +31,29 @@ export class SubnetAllocator {
   }
 
   get cidr(): string {
-    return `${this.ipAt(0)}/22`;
+    return `${this.ipAt(0)}/${PREFIX}`;
   }
 
   private ipAt(offset: number): string {
-    const n = this.base + offset;
-    return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+    return formatIpv4(this.base + offset);
   }
 
   /** The node's own address on the guests' bridge. */
   nodeAddress(index: number): string {
     if (index < 0 || index >= this.nodes) throw new RangeError(`node index ${index} out of 0..${this.nodes - 1}`);
-    return `${this.ipAt(SIZE - 2 - index)}/22`;
+    return `${this.ipAt(SIZE - 2 - index)}/${PREFIX}`;
   }
 
   allocate(): GuestAddress {
     const offset = this.free.shift() ?? this.nextGuest++;
-    if (offset >= SIZE - 2 - this.nodes) throw new UsageError(`the guests' /22 is full (${SIZE - 3 - this.nodes} addresses)`);
+    if (offset >= SIZE - 2 - this.nodes) throw new UsageError(`the guests' /${PREFIX} is full (${SIZE - 3 - this.nodes} addresses)`);
     const ip = this.ipAt(offset);
-    return { ip, prefix: 22, mac: macOf(ip) };
+    return { ip, prefix: PREFIX, mac: macForIp(ip) };
   }
 
   /** Returns an address (a guest that failed to boot for good) for reuse. */
   release(address: GuestAddress): void {
-    const parts = address.ip.split(".").map(Number);
-    const n = ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0;
-    this.free.push(n - this.base);
+    this.free.push(parseIpv4(address.ip) - this.base);
     this.free.sort((a, b) => a - b);
   }
 }
