@@ -34,6 +34,8 @@ interface ScaleResult {
     solved: number;
     dissolved: number;
     timedOut: number;
+    /** ISPs that ended merged into another partition (counted in their outcome too). */
+    merged: number;
     unfinished: number;
     medianSolveSeconds: number | null;
     p90SolveSeconds: number | null;
@@ -96,6 +98,7 @@ function measure(pms: number): ScaleResult {
       solved: solved.length,
       dissolved: ended.filter((r) => r.end!.outcome === "dissolved").length,
       timedOut: ended.filter((r) => r.end!.outcome === "timed-out").length,
+      merged: ended.filter((r) => r.end!.mergedInto !== null).length,
       unfinished: isps.length - ended.length,
       medianSolveSeconds: round(quantile(durations, 0.5)),
       p90SolveSeconds: round(quantile(durations, 0.9)),
@@ -116,7 +119,7 @@ for (const pms of scales.length > 0 ? scales : DEFAULT_SCALES) {
   results.push(r);
   const d = r.dvms;
   console.log(
-    `${pms} PMs: ISPs ${d.isps} (solved ${d.solved}, dissolved ${d.dissolved}, timed out ${d.timedOut}, unfinished ${d.unfinished}); ` +
+    `${pms} PMs: ISPs ${d.isps} (solved ${d.solved}, dissolved ${d.dissolved}, timed out ${d.timedOut}, merged ${d.merged}, unfinished ${d.unfinished}); ` +
       `median solve ${d.medianSolveSeconds} s (p90 ${d.p90SolveSeconds} s), mean partition ${d.meanPartitionSize}, ${d.migrations} migrations; ` +
       `violation time ${d.violationSeconds} s with DVMS vs ${r.none.violationSeconds} s without; wall ${d.wallSeconds} s (no scheduler ${r.none.wallSeconds} s)`,
   );

@@ -1,4 +1,5 @@
-import type { ClusterRuntime, MigrationResult, Observation, Seconds, TimerHandle } from "../../engine/cluster.ts";
+import type { ClusterRuntime, MigrationResult, Seconds, TimerHandle } from "../../engine/cluster.ts";
+import { observationOf, overloaded, underloaded } from "./goal.ts";
 import type { DvmsEvents } from "./isp-log.ts";
 import { isDvmsMessage, type DvmsMessage, type PartitionUpdate } from "./messages.ts";
 import type { DvmsOptions } from "./options.ts";
@@ -7,9 +8,12 @@ import {
   dropMember,
   excludeNode,
   ispId,
+  ispIds,
   joinToken,
+  mergeTokens,
   newToken,
   unavailable,
+  type IspGoal,
   type IspOutcome,
   type IspToken,
   type NodeView,
@@ -48,6 +52,12 @@ interface Handoff {
   readonly timer: TimerHandle;
 }
 
+/** A merge request this initiator holds (its partition's lock) until its own token comes home. */
+interface MergeLock {
+  readonly token: IspToken;
+  readonly timer: TimerHandle;
+}
+
 export type PublicState =
   | { readonly kind: "free" }
   | { readonly kind: "checking"; readonly id: string }
@@ -58,6 +68,8 @@ export type PublicState =
       readonly leading: "collecting" | "solving" | "applying" | null;
       /** Members as this node knows them (the leader's list is authoritative). */
       readonly nodes: readonly string[];
+      /** The ISP whose merge request this initiator holds, if any. */
+      readonly mergeLock: string | null;
     };
 
 const EPSILON = 1e-9;
@@ -76,6 +88,7 @@ export class Agent {
   private leading: Leading | null = null;
   private pending: { readonly token: IspToken; readonly timer: TimerHandle } | null = null;
   private queue: IspToken[] = [];
+  private lock: MergeLock | null = null;
   private readonly handoffs = new Map<string, Handoff>();
   private monitor: TimerHandle | null = null;
   private lastCheck = -Infinity;
@@ -115,7 +128,8 @@ export class Agent {
   state(): PublicState {
     if (this.membership) {
       const l = this.leading;
-      return { kind: "member", id: this.membership.id, leading: l?.phase ?? null, nodes: l?.token.nodes ?? this.membership.nodes };
+      const nodes = l?.token.nodes ?? this.membership.nodes;
+      return { kind: "member", id: this.membership.id, leading: l?.phase ?? null, nodes, mergeLock: this.lock?.token.id ?? null };
     }
     if (this.pending) return { kind: "checking", id: this.pending.token.id };
     return { kind: "free" };
@@ -123,7 +137,7 @@ export class Agent {
 
   // ---- monitoring -------------------------------------------------------
 
-  /** At most one check per checkPeriod; while overloaded, one every checkPeriod. */
+  /** At most one check per checkPeriod; while overloaded (or watching for underload), one every checkPeriod. */
   private scheduleCheck(): void {
     if (!this.running || this.monitor) return;
     const now = this.rt.now();
@@ -137,16 +151,18 @@ export class Agent {
   private check(): void {
     this.lastCheck = this.rt.now();
     const view = this.localView();
-    if (!overloaded(view)) return;
-    if (this.isFree()) this.initiate(view);
-    this.scheduleCheck();
+    const threshold = this.env.options.underload;
+    const goal: IspGoal | null = overloaded(view) ? "overload" : threshold !== null && underloaded(view, threshold) ? "underload" : null;
+    if (goal !== null && this.isFree()) this.initiate(goal, view);
+    // Underloads raise no runtime event: watching for them means checking every period.
+    if (goal === "overload" || threshold !== null) this.scheduleCheck();
   }
 
-  private initiate(view: NodeView): void {
+  private initiate(goal: IspGoal, view: NodeView): void {
     const now = this.rt.now();
     const id = ispId(this.self, ++this.seq);
-    this.env.events.ispStarted(id, this.self, now);
-    this.lead(newToken(id, this.self, view, now));
+    this.env.events.ispStarted(id, this.self, goal, now);
+    this.lead(newToken(id, this.self, goal, view, now));
   }
 
   // ---- message dispatch -------------------------------------------------
@@ -156,6 +172,10 @@ export class Agent {
       case "isp":
         this.send(from, { type: "isp-ack", id: m.token.id });
         this.route(m.token);
+        return;
+      case "merge":
+        this.send(from, { type: "isp-ack", id: m.token.id });
+        this.onMergeRequest(m.token, m.into);
         return;
       case "isp-ack": {
         const h = this.handoffs.get(m.id);
@@ -183,13 +203,14 @@ export class Agent {
 
   // ---- the token ---------------------------------------------------------
 
-  /** Decides what to do with a token that reached this node (DESIGN §6.2). */
-  private route(token: IspToken): void {
+  /** Decides what to do with a token that reached this node (DESIGN §6.2); `ask`: may request a merge. */
+  private route(token: IspToken, ask = true): void {
     const now = this.rt.now();
     // A token nobody touched for the partition timeout belongs to a partition whose members have left.
     if (now - token.updatedAt > this.env.options.partitionTimeout) return;
     if (token.nodes.includes(this.self)) return this.routeOwn(token);
     const mine = this.membership;
+    if (mine && ask && this.mayMerge(token, mine)) return this.requestMerge(token, mine);
     if (mine) return this.shortcut(token, mine);
     if (this.pending) {
       this.queue.push(token);
@@ -209,7 +230,11 @@ export class Agent {
       return;
     }
     if (token.state === "growing") {
-      this.forward({ ...token, state: "blocked", detour: [] });
+      const blocked: IspToken = { ...token, state: "blocked", detour: [] };
+      if (this.env.options.merge) this.tellBlocked(blocked);
+      this.forward(blocked);
+    } else if (this.lock) {
+      this.merge(token, this.lock);
     } else {
       this.dissolve(token, "dissolved", 0);
     }
@@ -230,12 +255,13 @@ export class Agent {
     this.sendToken(next ?? token.initiator, { ...token, detour: [...token.detour, mine.id] });
   }
 
-  private sendToken(to: string, token: IspToken): void {
+  /** Hands the token over (a merge request when `into` names the partition asked); unacknowledged, it is routed again. */
+  private sendToken(to: string, token: IspToken, into: string | null = null): void {
     const sent: IspToken = { ...token, hops: token.hops + 1 };
     this.handoffs.get(token.id)?.timer.cancel();
     const timer = this.after(this.env.options.handoffTimeout, () => this.handoffFailed(token.id));
     this.handoffs.set(token.id, { token: sent, to, timer });
-    this.send(to, { type: "isp", token: sent });
+    this.send(to, into === null ? { type: "isp", token: sent } : { type: "merge", token: sent, into });
   }
 
   /** The receiver never acknowledged: take it for dead and route the token again without it. */
@@ -251,6 +277,80 @@ export class Agent {
     if (!token.nodes.includes(this.self)) this.route(token);
     else if (this.membership?.id === token.id) this.forward(token);
   }
+
+  // ---- merging two Blocked partitions ---------------------------------------
+
+  /**
+   * A Blocked token met a Blocked partition (as this member last heard):
+   * the partition whose initiator ranks lower on the ring asks. Overload
+   * ISPs only: consolidation is opportunistic, it does not merge.
+   */
+  private mayMerge(token: IspToken, mine: Membership): boolean {
+    return (
+      this.env.options.merge &&
+      token.state === "blocked" &&
+      mine.state === "blocked" &&
+      token.goal === "overload" &&
+      mine.goal === "overload" &&
+      token.initiator < mine.initiator &&
+      !token.excluded.includes(mine.initiator) &&
+      !token.detour.includes(mine.id)
+    );
+  }
+
+  /** The request goes, token and all, to the other partition's initiator: the one node that can hold both tokens. */
+  private requestMerge(token: IspToken, mine: Membership): void {
+    if (mine.initiator === this.self) this.onMergeRequest(token, mine.id);
+    else this.sendToken(mine.initiator, token, mine.id);
+  }
+
+  /**
+   * Held (the partition's lock) if this node still initiates `into`, its
+   * partition is Blocked and holds no other request: the merge happens when
+   * its own token comes home. Otherwise refused: the token goes on its way.
+   */
+  private onMergeRequest(token: IspToken, into: string): void {
+    const mine = this.membership;
+    const accept =
+      this.env.options.merge &&
+      this.lock === null &&
+      mine !== null &&
+      mine.id === into &&
+      mine.initiator === this.self &&
+      mine.state === "blocked" &&
+      this.leading === null &&
+      !token.nodes.includes(this.self);
+    if (!accept) return this.route(token, false);
+    const timer = this.after(this.env.options.mergeTimeout, () => this.releaseLock());
+    this.lock = { token, timer };
+  }
+
+  /** Gives a held request back to the protocol: its token goes on as if refused. */
+  private releaseLock(): void {
+    const l = this.lock;
+    if (!l) return;
+    l.timer.cancel();
+    this.lock = null;
+    this.route(l.token, false);
+  }
+
+  /** Both tokens are here: one Growing partition of all their nodes, led from here, announced to every member. */
+  private merge(own: IspToken, lock: MergeLock): void {
+    lock.timer.cancel();
+    this.lock = null;
+    this.lead(mergeTokens(own, lock.token, this.self, this.rt.now()));
+  }
+
+  /** The initiator tells its members the partition is Blocked, so they know it may merge. */
+  private tellBlocked(token: IspToken): void {
+    if (!this.membership) return;
+    const { lastUpdate: _, ...update } = this.membership;
+    const blocked: PartitionUpdate = { ...update, state: "blocked" };
+    this.setMembership(blocked);
+    for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "update", ...blocked });
+  }
+
+  // ---- validity check --------------------------------------------------------
 
   private onCheck(from: string, id: string): void {
     const valid = this.membership?.id === id;
@@ -319,12 +419,14 @@ export class Agent {
     const update: PartitionUpdate = {
       id: token.id,
       initiator: token.initiator,
+      goal: token.goal,
       leader: this.self,
       nodes: token.nodes,
       version: token.version,
       state: token.state,
       hops: token.hops,
       firstOut: this.firstOut(token),
+      merged: token.merged,
     };
     this.setMembership(update);
     for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "update", ...update });
@@ -426,24 +528,30 @@ export class Agent {
     this.ended(token, outcome, migrations);
   }
 
-  private ended(partition: { readonly id: string; readonly nodes: readonly string[]; readonly hops: number }, outcome: IspOutcome, migrations: number): void {
-    this.env.events.ispEnded(partition.id, { at: this.rt.now(), size: partition.nodes.length, hops: partition.hops, migrations, outcome });
+  /** Ends the partition's ISP and those it absorbed by merging. */
+  private ended(partition: Pick<IspToken, "id" | "merged" | "nodes" | "hops">, outcome: IspOutcome, migrations: number): void {
+    const end = { at: this.rt.now(), size: partition.nodes.length, hops: partition.hops, migrations, outcome };
+    for (const id of ispIds(partition)) this.env.events.ispEnded(id, { ...end, mergedInto: id === partition.id ? null : partition.id });
   }
 
   // ---- membership ----------------------------------------------------------
 
   private setMembership(update: PartitionUpdate): void {
+    const previous = this.membership?.id;
     this.membership = { ...update, lastUpdate: this.rt.now() };
     this.armWatchdog();
+    // Absorbed by a merge: a request this node held for its old partition is void.
+    if (previous !== undefined && previous !== update.id) this.releaseLock();
   }
 
   private onUpdate(from: string, m: Extract<DvmsMessage, { type: "update" }>): void {
     const mine = this.membership;
-    if (!mine || mine.id !== m.id) {
+    const absorbed = mine !== null && m.merged.includes(mine.id);
+    if (!mine || (mine.id !== m.id && !absorbed)) {
       this.send(from, { type: "left", id: m.id });
       return;
     }
-    if (m.version < mine.version) return; // a late re-announce from an earlier leader
+    if (!absorbed && m.version < mine.version) return; // a late re-announce from an earlier leader
     const { type: _, ...update } = m;
     this.setMembership(update);
     this.send(from, { type: "ack", id: m.id, version: m.version, view: this.localView() });
@@ -476,6 +584,7 @@ export class Agent {
     this.watchdog?.cancel();
     this.watchdog = null;
     this.membership = null;
+    this.releaseLock();
   }
 
   private isFree(): boolean {
@@ -505,6 +614,8 @@ export class Agent {
   private halt(): void {
     const mine = this.membership;
     if (mine?.initiator === this.self) this.ended(mine, "dissolved", 0);
+    this.lock?.timer.cancel();
+    this.lock = null; // the held token dies with the node: its members time out
     this.leave();
     this.pending?.timer.cancel();
     this.pending = null;
@@ -521,21 +632,4 @@ export class Agent {
     if (!node) throw new Error(`runtime does not know node ${this.self}`);
     return { node, vms: obs.vms.filter((v) => v.node === this.self) };
   }
-}
-
-function overloaded(view: NodeView): boolean {
-  let demand = 0;
-  for (const vm of view.vms) demand += vm.cpuDemand;
-  return demand > view.node.cores + EPSILON;
-}
-
-/** The partition's state as the solver sees it: the members' views, ordered by name. */
-export function observationOf(token: IspToken, time: Seconds): Observation {
-  const names = [...token.nodes].sort();
-  const views = names.map((n) => token.views[n]).filter((v): v is NodeView => v !== undefined);
-  return {
-    time,
-    nodes: views.map((v) => v.node),
-    vms: views.flatMap((v) => v.vms).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-  };
 }

@@ -10,7 +10,7 @@ export { Agent, type AgentEnv, type PublicState } from "./agent.ts";
 export { IspLog, type DvmsEvents, type IspEnd, type IspRecord } from "./isp-log.ts";
 export type { DvmsMessage } from "./messages.ts";
 export { DEFAULT_OPTIONS, resolveOptions, type DvmsOptions } from "./options.ts";
-export type { IspOutcome, IspToken } from "./partition.ts";
+export type { IspGoal, IspOutcome, IspToken } from "./partition.ts";
 export { DvmsScheduler } from "./scheduler.ts";
 export { entropySolver, type PartitionSolver } from "./solver.ts";
 export { DvmsController, type ControllerSpec, type MigrationRequest } from "./real/controller.ts";

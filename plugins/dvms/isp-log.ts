@@ -1,6 +1,6 @@
 import type { MigrationResult, Seconds } from "../../engine/cluster.ts";
 import type { MetricRow } from "../../engine/scheduler.ts";
-import type { IspOutcome } from "./partition.ts";
+import type { IspGoal, IspOutcome } from "./partition.ts";
 
 export interface IspEnd {
   readonly at: Seconds;
@@ -8,11 +8,13 @@ export interface IspEnd {
   readonly hops: number;
   readonly migrations: number;
   readonly outcome: IspOutcome;
+  /** The partition this ISP merged into (it ended with that one), or null. */
+  readonly mergedInto: string | null;
 }
 
 /** What agents report; in one process it is an IspLog, across processes a link to the controller. */
 export interface DvmsEvents {
-  ispStarted(id: string, initiator: string, at: Seconds): void;
+  ispStarted(id: string, initiator: string, goal: IspGoal, at: Seconds): void;
   /** Several members may report the end of one ISP (e.g. each timing out): the first report wins. */
   ispEnded(id: string, end: IspEnd): void;
   migrated(result: MigrationResult): void;
@@ -23,6 +25,7 @@ export interface DvmsEvents {
 export interface IspRecord {
   readonly id: string;
   readonly initiator: string;
+  readonly goal: IspGoal;
   readonly start: Seconds;
   end: IspEnd | null;
 }
@@ -33,8 +36,8 @@ export class IspLog implements DvmsEvents {
   readonly migrations: MigrationResult[] = [];
   computeSeconds = 0;
 
-  ispStarted(id: string, initiator: string, at: Seconds): void {
-    if (!this.records.has(id)) this.records.set(id, { id, initiator, start: at, end: null });
+  ispStarted(id: string, initiator: string, goal: IspGoal, at: Seconds): void {
+    if (!this.records.has(id)) this.records.set(id, { id, initiator, goal, start: at, end: null });
   }
 
   ispEnded(id: string, end: IspEnd): void {
@@ -62,6 +65,7 @@ export class IspLog implements DvmsEvents {
     return this.all().map((r) => ({
       id: r.id,
       initiator: r.initiator,
+      goal: r.goal,
       start: r.start,
       end: r.end?.at ?? null,
       duration: r.end ? r.end.at - r.start : null,
@@ -69,6 +73,7 @@ export class IspLog implements DvmsEvents {
       hops: r.end?.hops ?? null,
       migrations: r.end?.migrations ?? null,
       outcome: r.end?.outcome ?? null,
+      mergedInto: r.end?.mergedInto ?? null,
     }));
   }
 }

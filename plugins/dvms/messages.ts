@@ -1,15 +1,18 @@
-import type { IspOutcome, IspToken, NodeView, PartitionState } from "./partition.ts";
+import type { IspGoal, IspOutcome, IspToken, NodeView, PartitionState } from "./partition.ts";
 
 /** A partition as its leader announces it to the members. */
 export interface PartitionUpdate {
   readonly id: string;
   readonly initiator: string;
+  readonly goal: IspGoal;
   readonly leader: string;
   readonly nodes: readonly string[];
   readonly version: number;
   readonly state: PartitionState;
   readonly hops: number;
   readonly firstOut: string | null;
+  /** ISPs absorbed by merging: their members take this update as their new partition. */
+  readonly merged: readonly string[];
 }
 
 /**
@@ -19,7 +22,9 @@ export interface PartitionUpdate {
 export type DvmsMessage =
   /** Hands the token to a candidate (join, shortcut or return to the initiator). */
   | { readonly type: "isp"; readonly token: IspToken }
-  /** The receiver of an `isp` took responsibility for it (else the sender suspects it dead). */
+  /** Blocked token -> initiator of the Blocked partition `into` it met: merge with us (acked like `isp`). */
+  | { readonly type: "merge"; readonly token: IspToken; readonly into: string }
+  /** The receiver of an `isp` or `merge` took responsibility for it (else the sender suspects it dead). */
   | { readonly type: "isp-ack"; readonly id: string }
   /** Candidate -> initiator: is this partition still alive? */
   | { readonly type: "check"; readonly id: string }
@@ -37,6 +42,7 @@ export type DvmsMessageType = DvmsMessage["type"];
 const TYPES: ReadonlySet<string> = new Set<DvmsMessageType>([
   "isp",
   "isp-ack",
+  "merge",
   "check",
   "check-reply",
   "update",

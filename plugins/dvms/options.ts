@@ -20,6 +20,12 @@ export interface DvmsOptions {
   readonly solverTimeLimit: number;
   /** Seed of the overlay's random choices (Vivaldi peer sampling). */
   readonly seed: number;
+  /** Two Blocked partitions that meet merge into one Growing partition (DESIGN §6.2). */
+  readonly merge: boolean;
+  /** How long an initiator holds a merge request while waiting for its own token to come home (s). */
+  readonly mergeTimeout: number;
+  /** Underload events: a node using less than this share of its cores starts an ISP to empty it; null = off. */
+  readonly underload: number | null;
 }
 
 export const DEFAULT_OPTIONS: DvmsOptions = {
@@ -32,9 +38,13 @@ export const DEFAULT_OPTIONS: DvmsOptions = {
   handoffTimeout: 1,
   solverTimeLimit: 5,
   seed: 1,
+  merge: true,
+  mergeTimeout: 1,
+  underload: null,
 };
 
 const positive = z.coerce.number().positive();
+const bool = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
 const schema = z
   .object({
     minPartitionSize: z.coerce.number().int().min(1),
@@ -46,6 +56,9 @@ const schema = z
     handoffTimeout: positive,
     solverTimeLimit: positive,
     seed: z.coerce.number().int(),
+    merge: bool,
+    mergeTimeout: positive,
+    underload: z.union([z.null(), z.coerce.number().gt(0).lt(1)]),
   })
   .strict()
   .partial();
@@ -61,6 +74,10 @@ export function resolveOptions(input: Readonly<Record<string, unknown>> = {}): D
   const options = { ...DEFAULT_OPTIONS, ...parsed.data };
   if (options.announcePeriod >= options.partitionTimeout) {
     throw new UsageError("dvms: announcePeriod must be shorter than partitionTimeout");
+  }
+  // A held request's members hear nothing until the merge: they must not time out meanwhile.
+  if (options.mergeTimeout >= options.partitionTimeout) {
+    throw new UsageError("dvms: mergeTimeout must be shorter than partitionTimeout");
   }
   return options;
 }

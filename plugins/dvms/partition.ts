@@ -3,6 +3,9 @@ import type { NodeState, Seconds, VmState } from "../../engine/cluster.ts";
 /** Growing: still looking for free nodes; Blocked: came back to its initiator once (DESIGN §6.2). */
 export type PartitionState = "growing" | "blocked";
 
+/** What the initiator asks for: relief from an overload, or (underload option) to be emptied. */
+export type IspGoal = "overload" | "underload";
+
 /** One member's local view, gathered as the partition grows and refreshed by acks. */
 export interface NodeView {
   readonly node: NodeState;
@@ -16,6 +19,7 @@ export interface NodeView {
 export interface IspToken {
   readonly id: string;
   readonly initiator: string;
+  readonly goal: IspGoal;
   readonly leader: string;
   /** Members in join order; the initiator first. */
   readonly nodes: readonly string[];
@@ -31,18 +35,26 @@ export interface IspToken {
   readonly excluded: readonly string[];
   /** Foreign partitions the token was shortcut through since it last joined a node: a repeat means a loop. */
   readonly detour: readonly string[];
+  /** ISPs this partition absorbed by merging: they end when it ends. */
+  readonly merged: readonly string[];
 }
 
 export type IspOutcome = "solved" | "dissolved" | "timed-out";
+
+/** The ISPs a partition stands for: its own and those it absorbed. */
+export function ispIds(partition: { readonly id: string; readonly merged: readonly string[] }): readonly string[] {
+  return [partition.id, ...partition.merged];
+}
 
 export function ispId(initiator: string, seq: number): string {
   return `${initiator}#${seq}`;
 }
 
-export function newToken(id: string, initiator: string, view: NodeView, now: Seconds): IspToken {
+export function newToken(id: string, initiator: string, goal: IspGoal, view: NodeView, now: Seconds): IspToken {
   return {
     id,
     initiator,
+    goal,
     leader: initiator,
     nodes: [initiator],
     state: "growing",
@@ -53,6 +65,7 @@ export function newToken(id: string, initiator: string, view: NodeView, now: Sec
     views: { [initiator]: view },
     excluded: [],
     detour: [],
+    merged: [],
   };
 }
 
@@ -80,6 +93,29 @@ export function dropMember(token: IspToken, node: string, now: Seconds): IspToke
     updatedAt: now,
     views,
     excluded: token.excluded.includes(node) ? token.excluded : [...token.excluded, node],
+  };
+}
+
+/**
+ * `host` absorbs `guest` (two Blocked partitions, both tokens held by the
+ * host's initiator): the union of nodes led by `leader`, Growing again so the
+ * solver runs on the bigger partition, a version above both.
+ */
+export function mergeTokens(host: IspToken, guest: IspToken, leader: string, now: Seconds): IspToken {
+  const nodes = [...host.nodes, ...guest.nodes.filter((n) => !host.nodes.includes(n))];
+  const excluded = [...new Set([...host.excluded, ...guest.excluded])].filter((n) => !nodes.includes(n));
+  return {
+    ...host,
+    leader,
+    nodes,
+    state: "growing",
+    version: Math.max(host.version, guest.version) + 1,
+    hops: host.hops + guest.hops,
+    updatedAt: now,
+    views: { ...guest.views, ...host.views },
+    excluded,
+    detour: [],
+    merged: [...host.merged, guest.id, ...guest.merged],
   };
 }
 

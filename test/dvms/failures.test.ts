@@ -84,7 +84,7 @@ describe("DVMS failure handling", () => {
     ring.advance(1);
     // A token of an ISP pm-0005 does not run (e.g. one it dissolved), arriving at free pm-0001.
     const obs = ring.sim.runtime.observe([node(5)]);
-    const stale = newToken(`${node(5)}#99`, node(5), { node: obs.nodes[0], vms: obs.vms }, ring.sim.runtime.now());
+    const stale = newToken(`${node(5)}#99`, node(5), "overload", { node: obs.nodes[0], vms: obs.vms }, ring.sim.runtime.now());
     ring.sim.runtime.network.send(node(5), node(1), { type: "isp", token: stale } satisfies DvmsMessage);
     ring.advance(10);
     const about = ring.sent.filter((s) => JSON.stringify(s.message).includes(stale.id)).map((s) => [s.from, s.to, s.message.type]);

@@ -19,6 +19,7 @@ describe("DVMS protocol on scripted rings", () => {
       {
         id: isp.id,
         initiator: node(0),
+        goal: "overload",
         start: 1,
         end: isp.end!.at,
         duration: isp.end!.at - 1,
@@ -26,6 +27,7 @@ describe("DVMS protocol on scripted rings", () => {
         hops: minPartitionSize - 1,
         migrations: 1,
         outcome: "solved",
+        mergedInto: null,
       },
     ]);
   });

@@ -41,7 +41,7 @@ export function runAgentProcess(spec: AgentProcessSpec): void {
   const tell = (message: AgentToController): void => ctl.send(message);
   const report = (event: AgentEvent): void => tell({ kind: "event", event });
   const events: DvmsEvents = {
-    ispStarted: (id, initiator, at) => report({ type: "started", id, initiator, at }),
+    ispStarted: (id, initiator, goal, at) => report({ type: "started", id, initiator, goal, at }),
     ispEnded: (id, end) => report({ type: "ended", id, end }),
     migrated: (result) => report({ type: "migrated", result }),
     computed: (seconds) => report({ type: "computed", seconds }),

@@ -188,7 +188,7 @@ export class DvmsController {
     switch (kindOf(message)) {
       case "event": {
         const { event } = message as Extract<AgentToController, { kind: "event" }>;
-        if (event.type === "started") this.log.ispStarted(event.id, event.initiator, event.at);
+        if (event.type === "started") this.log.ispStarted(event.id, event.initiator, event.goal, event.at);
         else if (event.type === "ended") this.log.ispEnded(event.id, event.end);
         else if (event.type === "migrated") this.log.migrated(event.result);
         else if (event.type === "computed") this.log.computed(event.seconds);

@@ -1,10 +1,11 @@
 import type { MigrationResult, NodeState, Seconds, VmState } from "../../../engine/cluster.ts";
 import type { IspEnd } from "../isp-log.ts";
+import type { IspGoal } from "../partition.ts";
 import type { PeerAddress } from "./tcp-network.ts";
 
 /** What an agent reports to the controller: the DvmsEvents calls, serialized. */
 export type AgentEvent =
-  | { readonly type: "started"; readonly id: string; readonly initiator: string; readonly at: Seconds }
+  | { readonly type: "started"; readonly id: string; readonly initiator: string; readonly goal: IspGoal; readonly at: Seconds }
   | { readonly type: "ended"; readonly id: string; readonly end: IspEnd }
   | { readonly type: "migrated"; readonly result: MigrationResult }
   | { readonly type: "computed"; readonly seconds: Seconds };
