@@ -18,9 +18,13 @@ import { VmRuntimeSteps } from "./vm-runtime-steps.ts";
 import { placeVms } from "./vms/placement.ts";
 import { SubnetAllocator } from "./vms/subnet.ts";
 import { oneLine, virsh } from "./virsh.ts";
+import { within } from "./within.ts";
 
 /** Seconds a started node's libvirtd has to answer virsh before the attempt fails. */
 const USABLE_WITHIN: Seconds = 60;
+/** Release bounds: the runtime's own (destroys at both ends of a move, 30 s each) fit in the first. */
+const CLOSE_WITHIN: Seconds = 120;
+const DESTROY_WITHIN: Seconds = 180;
 
 /** The accelerator line is said once per process, however many testbeds it creates. */
 let accelSaid = false;
@@ -222,21 +226,29 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
     };
   }
 
+  /**
+   * Guests, connections, nodes, then the reservation: every stage runs even
+   * when an earlier one failed or overran its bound (destroying the nodes
+   * kills whatever their guests and daemons still hold), so release always
+   * completes; the first failure is thrown at the end.
+   */
   async release(): Promise<void> {
+    const failures: unknown[] = [];
+    const stage = async (what: string, limit: Seconds, work: () => Promise<void>): Promise<void> => {
+      await within(work(), limit, `release: ${what}`).catch((error: unknown) => void failures.push(error));
+    };
     const runtime = this.runtime;
     this.runtime = null;
-    try {
-      await runtime?.close();
-    } finally {
-      const runner = this.runner;
-      this.runner = null;
-      await runner?.close();
-      const deployed = this.deployed;
-      this.deployed = null;
-      if (deployed) await destroyNodes(deployed);
-      const reservation = this.reservation;
-      this.reservation = null;
-      if (reservation) await releaseReservation(reservation.prefix);
-    }
+    if (runtime) await stage("closing the guests", CLOSE_WITHIN, () => runtime.close());
+    const runner = this.runner;
+    this.runner = null;
+    if (runner) await stage("closing the SSH connections", 10, () => runner.close());
+    const deployed = this.deployed;
+    this.deployed = null;
+    if (deployed) await stage(`destroying the nodes ${deployed.pool.hosts.map((h) => h.name).join(", ")}`, DESTROY_WITHIN, () => destroyNodes(deployed));
+    const reservation = this.reservation;
+    this.reservation = null;
+    if (reservation) await stage(`releasing the reservation ${reservation.prefix}`, 30, () => releaseReservation(reservation.prefix));
+    if (failures.length > 0) throw failures[0];
   }
 }

@@ -1,3 +1,5 @@
+import type { Seconds } from "../../engine/cluster.ts";
+import type { HostResult } from "../../engine/process/index.ts";
 import { LIBVIRT_TCP_PORT } from "./node/libvirtd.ts";
 
 /**
@@ -11,6 +13,16 @@ export const virsh = (...args: string[]): string[] => ["virsh", "-q", "-c", LOCA
 
 /** virsh's errors span lines ("error: Failed to create domain", then why): all of it, on one line. */
 export const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim();
+
+/** Why a remote command did not succeed, on one line. */
+export function failureReason(r: HostResult, timeout: Seconds): string {
+  if (r.status === "timed-out") return `no answer within ${timeout} s`;
+  if (r.status === "unreachable") return `unreachable by SSH: ${oneLine(r.error ?? "")}`;
+  return oneLine(r.stderr || r.error || `exit code ${r.exitCode}`);
+}
+
+/** The same, naming the operation and its host: "virsh destroy vm-1 on lf0-h1: no answer within 30 s". */
+export const failureLine = (operation: string, r: HostResult, timeout: Seconds): string => `${operation} on ${r.host}: ${failureReason(r, timeout)}`;
 
 /** Migration bandwidth cap in MiB/s: high, because qemu's own default (~1 Gbit/s) would dominate the figures. */
 export const MIGRATION_BANDWIDTH_MIBS = 8192;

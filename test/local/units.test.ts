@@ -8,7 +8,10 @@ import { UsageError } from "../../engine/errors.ts";
 import { cpioArchive } from "../../plugins/local/guest/cpio.ts";
 import { GaussianLoad, stressArgs, toSlot } from "../../plugins/local/load/injector.ts";
 import { parseLocalOptions } from "../../plugins/local/options.ts";
-import { migrateArgv, parseDomstats, parseJobInfo } from "../../plugins/local/virsh.ts";
+import type { HostResult } from "../../engine/process/index.ts";
+import { failureLine, migrateArgv, parseDomstats, parseJobInfo } from "../../plugins/local/virsh.ts";
+import { sh } from "../../plugins/local/netns/run.ts";
+import { within } from "../../plugins/local/within.ts";
 import { placeVms } from "../../plugins/local/vms/placement.ts";
 import { macForIp } from "../../plugins/local/ip-mac.ts";
 import { SubnetAllocator } from "../../plugins/local/vms/subnet.ts";
@@ -159,5 +162,31 @@ describe("testbed options", () => {
     expect(parseLocalOptions({ cores: "2", accel: "tcg" })).toMatchObject({ cores: 2, accel: "tcg", poolSize: 16 });
     expect(() => parseLocalOptions({ nope: "1" })).toThrow(UsageError);
     expect(() => parseLocalOptions({ bootTimeout: "-1" })).toThrow(/bootTimeout/);
+  });
+});
+
+describe("bounded operations", () => {
+  const result = (r: Partial<HostResult>): HostResult => ({ host: "lf0-h1", status: "failed", exitCode: 1, signal: null, stdout: "", stderr: "", start: 0, end: 0, ...r });
+
+  it("say why a remote operation failed in one line naming it and its host", () => {
+    expect(failureLine("virsh destroy vm-1", result({ status: "timed-out", exitCode: null }), 30)).toBe("virsh destroy vm-1 on lf0-h1: no answer within 30 s");
+    expect(failureLine("virsh destroy vm-1", result({ status: "unreachable", error: "ssh lf0-h1: no tunnel\nwithin 10 s" }), 30))
+      .toBe("virsh destroy vm-1 on lf0-h1: unreachable by SSH: ssh lf0-h1: no tunnel within 10 s");
+    expect(failureLine("virsh create", result({ stderr: "error: Failed to create domain\nerror: no memory\n" }), 60)).toBe("virsh create on lf0-h1: error: Failed to create domain error: no memory");
+    expect(failureLine("virsh create", result({ exitCode: 3 }), 60)).toBe("virsh create on lf0-h1: exit code 3");
+  });
+
+  it("give up on work past its bound with an error naming it, and pass results and errors through before", async () => {
+    const t = Date.now();
+    await expect(within(new Promise(() => undefined), 0.2, "release: closing the guests")).rejects.toThrow(/^release: closing the guests: not done within 0.2 s$/);
+    expect(Date.now() - t).toBeLessThan(1000);
+    await expect(within(Promise.resolve(7), 5, "x")).resolves.toBe(7);
+    await expect(within(Promise.reject(new Error("boom")), 5, "x")).rejects.toThrow(/^boom$/);
+  });
+
+  it("stop a system tool that does not return within its bound, naming it", async () => {
+    const t = Date.now();
+    await expect(sh("sleep", ["30"], undefined, 0.3)).rejects.toThrow(/^sleep 30: not done within 0.3 s$/);
+    expect(Date.now() - t).toBeLessThan(3000);
   });
 });

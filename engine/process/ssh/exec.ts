@@ -9,11 +9,16 @@ import type { Connection } from "./pool.ts";
 const CLOSE_GRACE_MS = 2000;
 /** The pgid marker comes first on stderr; past this much stderr without it, stop looking. */
 const MARKER_SEARCH_BYTES = 4096;
+/** How long a command without a time limit may wait for its session channel. */
+const OPEN_LIMIT_MS = 60_000;
 
 /**
  * Runs one remote command string on a pooled connection and collects its
  * output and exit status. An abort stops the remote command's whole process
  * group, TERM then KILL `killAfter` later, through a second channel.
+ * Getting the session channel is bounded too: an unresponsive server
+ * (frozen sshd or guest) answers neither the channel request nor, for a
+ * while, the keepalives that would close the connection.
  */
 export async function execOn(
   conn: Connection, host: string, remote: string, command: CommandSpec, signal?: AbortSignal, input?: Readable,
@@ -21,15 +26,35 @@ export async function execOn(
   return conn.channels.run(() => new Promise<HostResult>((resolve) => {
     const start = Date.now();
     if (signal?.aborted) return resolve(noProcess(host, "failed", ABORTED, start)); // nothing starts once aborted
+    const limitMs = command.timeout === undefined ? OPEN_LIMIT_MS : command.timeout * 1000 + (command.killAfter ?? DEFAULT_KILL_AFTER) * 1000 + CLOSE_GRACE_MS;
+    let waiting = true;
+    const giveUp = (result: HostResult) => {
+      waiting = false;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      input?.destroy(); // nobody will read it (a file broadcast)
+      resolve(result);
+    };
+    const timer = setTimeout(() => giveUp(unreachable(host, `no session channel within ${limitMs / 1000} s (server unresponsive)`, start)), limitMs);
+    const onAbort = () => giveUp(noProcess(host, "failed", ABORTED, start));
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       // Listeners go on inside the callback: ssh2 can emit data, exit and
       // close from one network read, before any later microtask would run.
       conn.client.exec(killable(remote), (err, ch) => {
+        if (!waiting) {
+          // Given up on: stop whatever it started, as an abort would.
+          if (!err) void collect(conn, ch, host, command, start, AbortSignal.abort(), input);
+          return;
+        }
+        waiting = false;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         if (err) resolve(unreachable(host, err, start));
         else collect(conn, ch, host, command, start, signal, input).then(resolve);
       });
     } catch (err) {
-      resolve(unreachable(host, err, start)); // the connection died after the pool lookup
+      giveUp(unreachable(host, err, start)); // the connection died after the pool lookup
     }
   }));
 }

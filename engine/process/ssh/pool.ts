@@ -50,6 +50,8 @@ export class SshPool {
   private readonly keys = new Map<string, Promise<Buffer>>();
   private readonly connecting: Limiter;
   private readonly perServer: KeyedLimiter;
+  /** Clients still in their handshake: close() cuts them short. */
+  private readonly handshaking = new Set<ClientType>();
   readonly hostKeys: HostKeyChecker;
   private closed = false;
   /** Connections opened so far (tests and benchmarks tell cold from warm by it). */
@@ -85,11 +87,16 @@ export class SshPool {
     return this.conns.has(connKey(host));
   }
 
+  /**
+   * Ends every pooled connection and cuts the handshakes in progress short.
+   * Returns at once: a connection that comes up later is refused by open().
+   */
   async close(): Promise<void> {
     this.closed = true;
     const all = [...this.conns.values()];
     this.conns.clear();
-    await Promise.all(all.map(async (c) => (await c.catch(() => null))?.client.end()));
+    for (const client of this.handshaking) client.destroy();
+    for (const c of all) c.then((conn) => conn.client.end(), () => undefined);
   }
 
   private async open(host: Host): Promise<Connection> {
@@ -99,14 +106,30 @@ export class SshPool {
     const client = await this.perServer.for(`${host.address}:${port}`).run(() =>
       this.connecting.run(() => this.handshake(host, port, privateKey, sock)),
     );
+    if (this.closed) {
+      client.end();
+      throw new Error(`ssh ${host.name}: the pool was closed while connecting`);
+    }
     this.opened++;
     return { client, channels: new Limiter(this.opts.maxChannelsPerConnection ?? DEFAULT_CHANNELS), control: new Limiter(1) };
   }
 
+  /**
+   * Settles on ready, error or close: ssh2 clears its readyTimeout when the
+   * socket closes, and a socket closed after the server's banner (a jump
+   * host's tunnel torn down, sshd killed mid-handshake) emits no error.
+   */
   private handshake(host: Host, port: number, privateKey: Buffer, sock?: Duplex): Promise<ClientType> {
     return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new Error(`ssh ${host.name} (${host.address}:${port}): the pool was closed while connecting`));
       const client = new Client();
       let rejection: string | null = null;
+      this.handshaking.add(client);
+      const fail = (why: string) => {
+        this.handshaking.delete(client);
+        client.end();
+        reject(new Error(`ssh ${host.name} (${host.address}:${port}): ${rejection ?? (this.closed ? "the pool was closed while connecting" : why)}`));
+      };
       const config: ConnectConfig = {
         host: host.address,
         port,
@@ -121,27 +144,45 @@ export class SshPool {
           return rejection === null;
         },
       };
+      const onClose = () => fail("connection closed during the handshake");
       client.once("ready", () => {
+        this.handshaking.delete(client);
         client.removeAllListeners("error");
+        client.removeListener("close", onClose);
         client.on("error", () => undefined); // later errors surface as channel closes
         resolve(client);
       });
-      client.once("error", (err) => {
-        client.end();
-        reject(new Error(`ssh ${host.name} (${host.address}:${port}): ${rejection ?? err.message}`));
-      });
+      client.once("error", (err) => fail(err.message));
+      client.once("close", onClose);
       client.connect(config);
     });
   }
 
-  /** A TCP stream to `target` opened by the jump host's sshd. */
+  /**
+   * A TCP stream to `target` opened by the jump host's sshd, within the
+   * connect timeout: the jump host's sshd only answers once its own TCP
+   * connect to the target ends, which takes minutes for a frozen target.
+   */
   private async tunnel(jump: Host, target: Host): Promise<Duplex> {
     const { client } = await this.connection(jump);
+    const limit = this.opts.connectTimeout ?? 10;
     return new Promise((resolve, reject) => {
-      client.forwardOut("127.0.0.1", 0, target.address, target.port ?? 22, (err, stream) => {
-        if (err) reject(new Error(`ssh ${target.name} via ${jump.name}: ${err.message}`));
-        else resolve(stream);
-      });
+      let late = false;
+      const timer = setTimeout(() => {
+        late = true;
+        reject(new Error(`ssh ${target.name} via ${jump.name}: no tunnel within ${limit} s`));
+      }, limit * 1000);
+      try {
+        client.forwardOut("127.0.0.1", 0, target.address, target.port ?? 22, (err, stream) => {
+          clearTimeout(timer);
+          if (late) stream?.close(); // given up on: nobody will use it
+          else if (err) reject(new Error(`ssh ${target.name} via ${jump.name}: ${err.message}`));
+          else resolve(stream);
+        });
+      } catch (err) {
+        clearTimeout(timer); // the jump connection died after the pool lookup
+        reject(new Error(`ssh ${target.name} via ${jump.name}: ${err instanceof Error ? err.message : String(err)}`));
+      }
     });
   }
 

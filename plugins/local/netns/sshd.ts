@@ -86,6 +86,8 @@ export async function waitListening(address: string, port: number, timeoutMs: nu
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = connect({ host: address, port });
+      // A SYN nobody answers would otherwise wait for the kernel's retries (minutes).
+      s.setTimeout(1000, () => { s.destroy(); resolve(false); });
       s.once("connect", () => { s.destroy(); resolve(true); });
       s.once("error", () => resolve(false));
     });

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import { sh } from "../netns/index.ts";
 
 /** libvirt's state directories, each bind-mounted privately per node (`unshare -m`), as if each node had its own disk. */
 const PRIVATE_DIRS = {
@@ -13,6 +14,8 @@ const PRIVATE_DIRS = {
 } as const;
 
 export const LIBVIRT_TCP_PORT = 16509;
+/** Seconds libvirtd has to daemonise. */
+const LAUNCH_LIMIT = 120;
 
 export interface LibvirtdFiles {
   /** The node's private libvirt tree on the controller's disk (logs are collected from here). */
@@ -95,8 +98,10 @@ export async function startLibvirtd(namespace: string, node: string, files: Libv
   await writeFile(`${files.dir}/etc/qemu.conf`, QEMU_CONF);
   // libvirt resolves its own hostname on every job; without this each lookup waits for an unreachable DNS.
   await writeFile(`${files.dir}/hosts`, `127.0.0.1 localhost\n127.0.1.1 ${node}\n`);
-  if (capsCache) await execa("cp", ["-a", `${capsCache}/.`, `${files.dir}/cache/`], { reject: false });
-  const r = await execa("ip", ["netns", "exec", namespace, "unshare", "--mount", "--uts", "--", "sh", "-c", LAUNCH, "libvirtd-launch", files.dir, node], { reject: false });
+  if (capsCache) await sh("cp", ["-a", `${capsCache}/.`, `${files.dir}/cache/`]).catch(() => undefined);
+  // `libvirtd --daemon` returns once the daemon is initialised: qemu probing is CPU-heavy, hence the generous bound.
+  const r = await execa("ip", ["netns", "exec", namespace, "unshare", "--mount", "--uts", "--", "sh", "-c", LAUNCH, "libvirtd-launch", files.dir, node], { reject: false, timeout: LAUNCH_LIMIT * 1000 });
+  if (r.timedOut) throw new Error(`libvirtd in ${namespace}: not started within ${LAUNCH_LIMIT} s`);
   if (r.exitCode !== 0) throw new Error(`libvirtd in ${namespace} failed to start: ${r.stderr.trim()}`);
   for (let i = 0; i < 500; i++) {
     const pid = Number((await readFile(files.pidFile, "utf8").catch(() => "")).trim());

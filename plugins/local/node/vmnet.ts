@@ -1,13 +1,11 @@
-import { execa } from "execa";
+import { sh } from "../netns/index.ts";
 
 /** The bridge inside each node that its guests' taps join (a namespace-local name). */
 export const NODE_VM_BRIDGE = "vmbr";
 const NODE_UPLINK = "vmup";
 
 async function ip(args: readonly string[], namespace?: string): Promise<void> {
-  const argv = namespace ? ["netns", "exec", namespace, "ip", ...args] : [...args];
-  const r = await execa("ip", argv, { reject: false });
-  if (r.exitCode !== 0) throw new Error(`ip ${argv.join(" ")}: ${r.stderr.trim()}`);
+  await sh("ip", namespace ? ["netns", "exec", namespace, "ip", ...args] : args);
 }
 
 /**
@@ -31,9 +29,5 @@ export async function attachNode(namespace: string, hostBridge: string, hostLink
 }
 
 export async function linkExists(name: string): Promise<boolean> {
-  return (await execa("ip", ["link", "show", "dev", name], { reject: false })).exitCode === 0;
-}
-
-export async function deleteLink(name: string): Promise<void> {
-  await execa("ip", ["link", "del", name], { reject: false });
+  return sh("ip", ["link", "show", "dev", name]).then(() => true, () => false);
 }
