@@ -254,11 +254,15 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await this.runtime?.close();
-    await this.runner?.close();
-    if (this.jobs.length && !this.options.keepJobs) this.init.log(`g5k: ${await deleteAll(this.client.jobs, this.jobs)}`);
-    else if (this.jobs.length) this.init.log(`g5k: keeping jobs ${this.jobs.map((j) => `${j.site}/${j.uid}`).join(", ")} (keepJobs=true)`);
-    this.hold([]);
+    try {
+      await this.runtime?.close();
+      await this.runner?.close();
+    } finally {
+      // the jobs are released whatever closing the VMs said: a leaked job holds nodes until its walltime ends
+      if (this.jobs.length && !this.options.keepJobs) this.init.log(`g5k: ${await deleteAll(this.client.jobs, this.jobs)}`);
+      else if (this.jobs.length) this.init.log(`g5k: keeping jobs ${this.jobs.map((j) => `${j.site}/${j.uid}`).join(", ")} (keepJobs=true)`);
+      this.hold([]);
+    }
   }
 
   /** The jobs this testbed answers for (and deletes at release), known process-wide so no other testbed adopts them. */

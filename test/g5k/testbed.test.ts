@@ -126,3 +126,38 @@ describe("g5k testbed walltime", () => {
     await testbed.release();
   });
 });
+
+describe("g5k testbed release", () => {
+  it("deletes its jobs even when closing the VMs fails", async () => {
+    const h = await testbedHarness({ sites: "rennes" });
+    standin = h.standin;
+    const failing = createG5kTestbed(h.init, {
+      clock: h.clock,
+      env,
+      vmRuntime: () => ({
+        boot: async () => [],
+        stress: async () => undefined,
+        cluster: () => {
+          throw new Error("not used");
+        },
+        advance: async () => undefined,
+        migrate: async () => {
+          throw new Error("not used");
+        },
+        observe: async () => {
+          throw new Error("not used");
+        },
+        collect: async () => {
+          throw new Error("not used");
+        },
+        close: async () => {
+          throw new Error("libvirt did not answer");
+        },
+      }),
+    });
+    const ctx = context();
+    await failing.bootVms(await failing.deploy(await failing.reserve({ nodes: 1 }, ctx), {}, ctx), { perNode: 1 }, ctx);
+    await expect(failing.release()).rejects.toThrow("libvirt did not answer");
+    expect(h.standin.requests("DELETE", /\/jobs\/\d+$/)).toHaveLength(1);
+  });
+});
