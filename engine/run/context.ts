@@ -202,11 +202,11 @@ export class RunContext implements Context {
         const testbed = this.reserved();
         const plugin = await schedulers.resolve(scheduler);
         const running = plugin.create(testbed.cluster(), options.options as never);
-        running.start();
+        running.start(s);
         try {
           await testbed.advance(options.for, s);
         } finally {
-          running.stop();
+          await running.stop();
         }
         return running.report();
       },
