@@ -185,13 +185,13 @@ export class SimTestbed implements Testbed {
       if (done ? done() : fired < BATCH) break;
       if (fired === 0) throw new Error("simulation has no pending event: it would wait forever");
       if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-        ctx.progress({ done: this.kernel.now() - start, total });
+        ctx.progress({ done: this.kernel.now() - start, total, unit: "simulated s" });
         await new Promise<void>((resolve) => setImmediate(resolve));
         ctx.signal.throwIfAborted();
         lastYield = performance.now();
       }
     }
-    ctx.progress({ done: this.kernel.now() - start, total: total || this.kernel.now() - start });
+    ctx.progress({ done: this.kernel.now() - start, total: total || this.kernel.now() - start, unit: "simulated s" });
   }
 }
 
