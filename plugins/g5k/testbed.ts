@@ -12,8 +12,8 @@ import type {
   Testbed,
   TestbedInit,
 } from "../../engine/testbed.ts";
-import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, VmRuntimeSteps } from "../local/index.ts";
-import type { IpMac } from "../local/index.ts";
+import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, VmRuntimeSteps } from "../libvirt/index.ts";
+import type { IpMac } from "../libvirt/index.ts";
 import { gatewayHost, readNodeAddresses } from "./access.ts";
 import { G5kClient } from "./api/client.ts";
 import { systemClock } from "../../engine/batch/clock.ts";
