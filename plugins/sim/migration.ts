@@ -41,7 +41,7 @@ interface Migration {
 }
 
 /**
- * Pre-copy live migration as SimGrid's VM live-migration plugin (DESIGN §5.1).
+ * Pre-copy live migration as SimGrid's VM live-migration plugin (docs/simulation.md).
  *
  * Each transfer of x bytes takes L + x/b: a latency wait (L = two link
  * latencies, src NIC then dst NIC), then a flow in the FlowNetwork, which

@@ -1,7 +1,8 @@
 /**
  * The pre-copy recurrence of plugins/sim/README.md, written independently of
- * the simulator, for hand-computed expectations: DESIGN's reference setting
- * B = S = 125 MB/s, path latency L = 100 µs (two 50 µs links), 1024 MiB VMs.
+ * the simulator, for hand-computed expectations. Reference setting of
+ * docs/simulation.md: B = S = 125 MB/s, path latency L = 100 µs (two 50 µs
+ * links), 1024 MiB VMs.
  */
 export const B = 125e6;
 export const L = 100e-6;
