@@ -118,6 +118,12 @@ export interface TestbedInit {
   log(message: string): void;
 }
 
+/** Optional parts of a testbed's set-up, off unless asked for. */
+export interface SetupExtras {
+  /** A real OAR batch scheduler whose resources are the testbed's nodes. */
+  readonly oar?: boolean;
+}
+
 export interface TestbedPlugin {
   readonly name: string;
   readonly description: string;
@@ -127,7 +133,9 @@ export interface TestbedPlugin {
   /** Checks `--testbed-opt` values before a run starts, so bad ones are answered with exit code 2. */
   validateOptions?(options: Readonly<Record<string, string>>): void;
   /** `g5k-flow testbed setup NAME`: install packages, build images (idempotent). */
-  setup?(log: (message: string) => void): Promise<void>;
+  setup?(log: (message: string) => void, extras?: SetupExtras): Promise<void>;
   /** `g5k-flow testbed down NAME`: remove everything any run of this testbed left behind. */
-  teardown?(log: (message: string) => void): Promise<void>;
+  teardown?(log: (message: string) => void, extras?: SetupExtras): Promise<void>;
+  /** Which optional parts (`testbed setup NAME --oar`) this testbed can set up. */
+  readonly setupExtras?: readonly (keyof SetupExtras)[];
 }

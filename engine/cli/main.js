@@ -164,9 +164,10 @@ export function buildProgram(setExit) {
       .command(verb)
       .description(description)
       .argument("<name>", "testbed name, e.g. local")
-      .action(async (name) => {
+      .option("--oar", "the real OAR batch scheduler over namespaced nodes (local): set up with the testbed, or removed alone")
+      .action(async (name, opts) => {
         const { testbedCommand } = /** @type {typeof import("./testbed-command.ts")} */ (await command("./testbed-command.ts"));
-        setExit(await testbedCommand(verb, name));
+        setExit(await testbedCommand(verb, name, { oar: opts.oar ?? false }));
       });
   }
   return program;
