@@ -1,7 +1,7 @@
 import type { NodeState, Seconds } from "../../../engine/cluster.ts";
 // The two pure modules of the libvirt runtime, not its index: the agent bundle must not pull the SSH runtime in.
-import { CpuPoller } from "../../local/poller.ts";
-import { parseDomstats } from "../../local/virsh.ts";
+import { CpuPoller } from "../../libvirt/poller.ts";
+import { parseDomstats } from "../../libvirt/virsh.ts";
 import type { VmSpec } from "./link.ts";
 
 const RUNNING = 1;
