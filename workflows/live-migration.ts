@@ -33,6 +33,7 @@ export default workflow({
   },
   report: {
     title: "Simultaneous live migrations",
+    results: { rows: "perK", columns: ["k", "migrations", "ok", "failed", "medianDuration", "medianDowntime"] },
     charts: [
       { title: "Migration time by number of simultaneous migrations", table: "migrations", kind: "boxplot", x: "k", y: "duration", xLabel: "simultaneous migrations", yLabel: "seconds" },
       { title: "Downtime by number of simultaneous migrations", table: "migrations", kind: "boxplot", x: "k", y: "downtime", xLabel: "simultaneous migrations", yLabel: "seconds" },

@@ -1,4 +1,5 @@
 import type { Seconds } from "../../engine/cluster.ts";
+import type { StepCounters } from "../../engine/progress/types.ts";
 import type { StepContext } from "../../engine/testbed.ts";
 import type { EventKernel } from "./kernel.ts";
 
@@ -99,7 +100,7 @@ export class KernelDriver {
       if ((w.ready !== undefined && w.ready()) || (now >= w.until && drained > w.until)) {
         this.waiters.splice(i, 1);
         const done = now - w.start;
-        w.ctx.progress({ done, total: w.until === Infinity ? done : w.until - w.start });
+        w.ctx.progress({ done, total: w.until === Infinity ? done : w.until - w.start, unit: "simulated s" });
         w.resolve();
         any = true;
       } else {
@@ -121,7 +122,7 @@ export class KernelDriver {
     }
   }
 
-  private progressOf(w: Waiter): { done: number; total: number } {
-    return { done: this.kernel.now() - w.start, total: w.until === Infinity ? 0 : w.until - w.start };
+  private progressOf(w: Waiter): StepCounters {
+    return { done: this.kernel.now() - w.start, total: w.until === Infinity ? 0 : w.until - w.start, unit: "simulated s" };
   }
 }
