@@ -8,7 +8,7 @@ import { chooseAccel, type AccelChoice } from "./accel.ts";
  */
 export const LOCAL_PACKAGES = [
   "qemu-system-x86", "openssh-server", "openssh-client", "libvirt-daemon", "libvirt-daemon-driver-qemu",
-  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "xz-utils", "util-linux",
+  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "iputils-ping", "xz-utils", "util-linux",
 ] as const;
 
 async function missingPackages(): Promise<string[]> {
