@@ -2,6 +2,7 @@ import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "./cl
 import type { Node, Vm } from "./hosts.ts";
 import type { FailurePolicy } from "./policy.ts";
 import type { ProcessRunner } from "./process/types.ts";
+import type { StepCounters } from "./progress/types.ts";
 import type { MetricRow } from "./scheduler.ts";
 import type { RoleSpecs } from "./roles.ts";
 import type { FanoutSupport } from "./actions/runners.ts";
@@ -14,7 +15,7 @@ export interface StepContext {
   readonly seed: number;
   log(message: string): void;
   /** Progress counters of the step (rendered as one line, not one per host). */
-  progress(counters: { done: number; total: number; failed?: number; running?: number }): void;
+  progress(counters: StepCounters): void;
   /** Appends an event to the run's journal. */
   journal(event: Readonly<Record<string, unknown>>): void;
   /** Keeps a host's output in the archive as `hosts/<host>/<step>.{out,err}`. */
@@ -126,6 +127,12 @@ export interface TestbedInit {
   log(message: string): void;
 }
 
+/** Optional parts of a testbed's set-up, off unless asked for. */
+export interface SetupExtras {
+  /** A real OAR batch scheduler whose resources are the testbed's nodes. */
+  readonly oar?: boolean;
+}
+
 export interface TestbedPlugin {
   readonly name: string;
   readonly description: string;
@@ -135,7 +142,9 @@ export interface TestbedPlugin {
   /** Checks `--testbed-opt` values before a run starts, so bad ones are answered with exit code 2. */
   validateOptions?(options: Readonly<Record<string, string>>): void;
   /** `g5k-flow testbed setup NAME`: install packages, build images (idempotent). */
-  setup?(log: (message: string) => void): Promise<void>;
+  setup?(log: (message: string) => void, extras?: SetupExtras): Promise<void>;
   /** `g5k-flow testbed down NAME`: remove everything any run of this testbed left behind. */
-  teardown?(log: (message: string) => void): Promise<void>;
+  teardown?(log: (message: string) => void, extras?: SetupExtras): Promise<void>;
+  /** Which optional parts (`testbed setup NAME --oar`) this testbed can set up. */
+  readonly setupExtras?: readonly (keyof SetupExtras)[];
 }

@@ -95,7 +95,7 @@ export async function leaf(name: string, targets: readonly Host[], spares: reado
   const everyone = [...targets, ...spares].map(env.resolve);
   const rank = new Map(everyone.map((h, i) => [h.name, i]));
   const results = new Map<string, HostResult>();
-  const count = () => step.progress({ done: results.size, total: targets.length, failed: [...results.values()].filter((r) => r.status !== "ok").length });
+  const count = () => step.progress({ done: results.size, total: targets.length, failed: [...results.values()].filter((r) => r.status !== "ok").length, unit: "hosts" });
   let pending: { host: Host; resolve: (r: HostResult) => void }[] = [];
   const flush = () => {
     const items = pending;

@@ -78,6 +78,16 @@ export function buildProgram(setExit) {
     });
 
   program
+    .command("describe")
+    .description("show a workflow's description and params (type, default, bounds) without running it")
+    .argument("<workflow>", "workflow file (.ts)")
+    .option("--json", "print as JSON")
+    .action(async (workflow, opts) => {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      setExit(await describeCommand(workflow, { json: opts.json ?? false }));
+    });
+
+  program
     .command("rerun")
     .description("rerun an archived run (same source, params, seed) and compare summaries")
     .argument("<run-dir>", "run archive folder")
@@ -164,12 +174,24 @@ export function buildProgram(setExit) {
       .command(verb)
       .description(description)
       .argument("<name>", "testbed name, e.g. local")
-      .action(async (name) => {
+      .option("--oar", "the real OAR batch scheduler over namespaced nodes (local): set up with the testbed, or removed alone")
+      .action(async (name, opts) => {
         const { testbedCommand } = /** @type {typeof import("./testbed-command.ts")} */ (await command("./testbed-command.ts"));
-        setExit(await testbedCommand(verb, name));
+        setExit(await testbedCommand(verb, name, { oar: opts.oar ?? false }));
       });
   }
   return program;
+}
+
+/**
+ * `run <workflow> --help`: the workflow file, when one is named, so that its
+ * own params are listed below the run options; null otherwise.
+ * @param {readonly string[]} argv
+ * @returns {string | null}
+ */
+function workflowAskingHelp(argv) {
+  if (argv[0] !== "run" || !argv.some((a) => a === "--help" || a === "-h")) return null;
+  return argv.slice(1).find((a) => /\.[cm]?[jt]s$/.test(a) && !a.startsWith("-")) ?? null;
 }
 
 /**
@@ -181,6 +203,12 @@ export async function main(argv) {
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {
+    const workflow = workflowAskingHelp(argv);
+    if (workflow !== null) {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      const run = program.commands.find((c) => c.name() === "run");
+      return await describeCommand(workflow, { runHelp: run?.helpInformation() });
+    }
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {

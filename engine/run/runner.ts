@@ -52,6 +52,8 @@ export interface RunOutcome {
    */
   readonly blame: "input" | "run" | null;
   readonly summary: Readonly<Record<string, unknown>>;
+  /** The run's `report.html`, or null when it could not be written. */
+  readonly report: string | null;
 }
 
 function stamp(date: Date): string {
@@ -255,10 +257,11 @@ async function execute(run: Execution): Promise<RunOutcome> {
     await run.progress.close();
   }
   archive.finish(status, error);
+  let report: string | null = null;
   try {
-    await writeReport(archive.dir);
+    report = await writeReport(archive.dir);
   } catch (caught) {
     run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
   }
-  return { dir: archive.dir, status, error, blame, summary: archive.summary() };
+  return { dir: archive.dir, status, error, blame, summary: archive.summary(), report };
 }

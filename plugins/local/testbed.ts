@@ -8,17 +8,23 @@ import type { Node, Vm } from "../../engine/hosts.ts";
 import { RELAY_PROGRAM, SshRunner, type ProcessRunner } from "../../engine/process/index.ts";
 import type { FanoutSupport } from "../../engine/actions/runners.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
-import { chooseAccel, type AccelChoice } from "./accel.ts";
-import { buildGuestImage, type GuestImage } from "./guest/build.ts";
+import {
+  buildGuestImage,
+  chooseAccel,
+  LibvirtVmRuntime,
+  libvirtOptions,
+  oneLine,
+  placeVms,
+  SubnetAllocator,
+  virsh,
+  VmRuntimeSteps,
+  type AccelChoice,
+  type GuestImage,
+} from "../libvirt/index.ts";
 import { createNodePool, destroyNodes, libvirtdPid, startNode, type LocalNode, type LocalNodes } from "./node/deploy.ts";
 import type { LocalOptions } from "./options.ts";
+import { holdThroughOar, type OarHold } from "./oar/reservation.ts";
 import { releaseReservation, reserveNodes, type Reservation } from "./reservations.ts";
-import { LibvirtVmRuntime } from "./vm-runtime.ts";
-import { libvirtOptions } from "./vm-runtime-options.ts";
-import { VmRuntimeSteps } from "./vm-runtime-steps.ts";
-import { placeVms } from "./vms/placement.ts";
-import { SubnetAllocator } from "./vms/subnet.ts";
-import { oneLine, virsh } from "./virsh.ts";
 import { within } from "./within.ts";
 
 /** Seconds a started node's libvirtd has to answer virsh before the attempt fails. */
@@ -42,6 +48,8 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   private image: GuestImage | null = null;
   private accel: AccelChoice | null = null;
   private reservation: Reservation | null = null;
+  /** The OAR job granting the nodes (reservation=oar). */
+  private oarHold: OarHold | null = null;
   private capacity: Node["capacity"] | null = null;
   private deployed: LocalNodes | null = null;
   private runner: SshRunner | null = null;
@@ -61,6 +69,7 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       kind: "local",
       nodes: this.deployed?.nodes.length ?? this.reservation?.nodes ?? 0,
       prefix: this.reservation?.prefix ?? null,
+      oarJob: this.oarHold?.id ?? null,
       accel: this.accel?.accel ?? null,
       accelReason: this.accel?.reason ?? null,
       guestKernel: this.image?.kernelVersion ?? null,
@@ -104,12 +113,18 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       ctx.log(`using ${this.accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${this.accel.reason}`);
     }
     this.reservation = await reserveNodes(request.nodes, this.opts.poolSize);
+    if (this.opts.reservation === "oar") {
+      const walltime = Math.ceil(request.walltime ?? 3600);
+      this.oarHold = await holdThroughOar({ prefix: this.reservation.prefix, nodes: request.nodes, walltime, properties: this.opts.oarProperties }, ctx);
+    }
+    const hold = this.oarHold;
     const capacity = { cores: request.cores ?? this.opts.cores, memoryMiB: request.memoryMiB ?? this.opts.memoryMiB };
     this.capacity = capacity;
     ctx.journal({ event: "local-reserve", prefix: this.reservation.prefix, nodes: request.nodes, accel: this.accel.accel });
     return Array.from({ length: request.nodes }, (_, i) => {
       const name = `${this.reservation!.prefix}-h${i}`;
-      return { name, address: name, capacity, labels: { testbed: "local" } };
+      const oar: Record<string, string> = hold ? { oarJob: String(hold.id), oarNode: hold.addresses[i] ?? "" } : {};
+      return { name, address: name, capacity, labels: { testbed: "local", ...oar } };
     });
   }
 
@@ -268,6 +283,9 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
     const reservation = this.reservation;
     this.reservation = null;
     if (reservation) await stage(`releasing the reservation ${reservation.prefix}`, 30, () => releaseReservation(reservation.prefix));
+    const hold = this.oarHold;
+    this.oarHold = null;
+    if (hold) await stage(`ending OAR job ${hold.id}`, 150, async () => this.init.log(`OAR job ${hold.id} ${(await hold.end()).toLowerCase()}`));
     if (failures.length > 0) throw failures[0];
   }
 }
