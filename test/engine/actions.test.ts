@@ -1,19 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { assignRoles } from "../../engine/roles.ts";
-import { cli, ROOT } from "./cli-helpers.ts";
+import { ROOT, runToy } from "./cli-helpers.ts";
 
 const ACTIONS = join(ROOT, "test/engine/fixtures/actions-workflow.ts");
 
-async function runActions(params: string[]) {
-  const results = mkdtempSync(join(tmpdir(), "g5k-actions-"));
-  const result = await cli(["run", ACTIONS, "--testbed", "toy", ...params.flatMap((p) => ["--param", p]), "--json", "--results", results]);
-  const dir = join(results, readdirSync(results)[0]);
-  const journal = readFileSync(join(dir, "journal.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  return { result, dir, journal };
-}
+const runActions = (params: string[]) => runToy(ACTIONS, params);
 
 describe("roles", () => {
   const hosts = Array.from({ length: 5 }, (_, i) => ({ name: `h${i}`, address: "x", labels: { site: i < 2 ? "a" : "b" } }));
