@@ -101,6 +101,16 @@ export function buildProgram(setExit) {
     });
 
   program
+    .command("compare")
+    .description("summaries of two or more runs side by side; repetitions (same config, other seeds): mean, 95 % CI, Welch's t-test")
+    .argument("<runs...>", "run archive folders")
+    .option("--json", "print as JSON")
+    .action(async (dirs, opts) => {
+      const { compareCommand } = /** @type {typeof import("./compare-command.ts")} */ (await command("./compare-command.ts"));
+      setExit(compareCommand(dirs, opts.json ?? false));
+    });
+
+  program
     .command("resume")
     .description("continue a failed or interrupted run: completed steps are skipped, the journal goes on")
     .argument("<run-dir>", "run archive folder")
