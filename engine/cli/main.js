@@ -71,6 +71,7 @@ export function buildProgram(setExit) {
     .option("--seed <n>", "seed of every random stream (default: 1)", parseSeed)
     .option("--config <file.yaml>", "experiment config: testbed, seed, params, testbedOptions (flags win)")
     .option("--json", "print only the final summary JSON on stdout")
+    .option("--dry-run", "validate params and options, list the steps and sweep points with the nodes, VMs and walltime they ask for; reserve nothing, archive nothing")
     .addOption(results())
     .action(async (workflow, opts) => {
       const { runCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
