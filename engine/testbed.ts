@@ -28,7 +28,7 @@ export interface ReserveRequest {
   readonly walltime?: Seconds;
   /** How many times the engine may extend the walltime when it nears its end (default 0). */
   readonly extensions?: number;
-  /** Per-node capacity wanted by simulated testbeds; real ones report theirs. */
+  /** Per-node capacity wanted: simulated and local testbeds make nodes that size; g5k counts at most that many cores per node (its real ones otherwise). */
   readonly cores?: number;
   readonly memoryMiB?: number;
   /** Testbed-specific selectors: sites, cluster, properties... */

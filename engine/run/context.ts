@@ -274,7 +274,7 @@ export class RunContext implements Context {
         const testbed = this.reserved();
         const plugin = await schedulers.resolve(scheduler);
         const running = plugin.create(testbed.cluster(), options.options as never);
-        running.start();
+        running.start(s);
         // a wall-clock testbed waits without counting: the engine shows the time passing
         const started = performance.now();
         const ticker = testbed.clock === "wall" ? setInterval(() => s.progress({ done: Math.min(options.for, (performance.now() - started) / 1000), total: options.for, unit: "s" }), 1000) : null;
@@ -282,7 +282,7 @@ export class RunContext implements Context {
           await testbed.advance(options.for, s);
         } finally {
           if (ticker) clearInterval(ticker);
-          running.stop();
+          await running.stop();
         }
         return running.report();
       },

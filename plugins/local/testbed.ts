@@ -1,7 +1,7 @@
 import { cp, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AgentHosting, Seconds } from "../../engine/cluster.ts";
+import type { Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import { PolicyError, underPolicy } from "../../engine/policy.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
@@ -183,7 +183,6 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       options: libvirtOptions({ ...this.opts, accel, imageDir: dirname(image.kernel) }),
       prefixLength: SubnetAllocator.PREFIX,
       log: this.init.log,
-      agentHosting: () => this.agentHosting(),
     });
     return deployed;
   }
@@ -225,20 +224,6 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   /** The guest's uptime in seconds, read over SSH through the node hosting it (null when it does not answer). */
   guestUptime(vm: string, timeout: Seconds = 10): Promise<number | null> {
     return this.requireRuntime().uptime(vm, timeout);
-  }
-
-  /** Agents run inside the node's namespace, bound to its address; this process reaches them from the pool's bridge. */
-  private agentHosting(): AgentHosting | undefined {
-    const deployed = this.deployed;
-    if (!deployed) return undefined;
-    return {
-      controllerAddress: deployed.pool.subnet.replace(/\.0\/24$/, ".1"), // the pool's bridge holds .1
-      agent: (name) => {
-        const host = deployed.nodes.find((n) => n.host.name === name)?.host;
-        if (!host) throw new UsageError(`local testbed: unknown node '${name}'`);
-        return { listen: host.address, wrap: ["ip", "netns", "exec", host.labels?.netns ?? host.name] };
-      },
-    };
   }
 
   /** The runtime's figures, the nodes' libvirt and guest console logs archived, and the nodes deploy went on without. */
