@@ -1,4 +1,5 @@
-import { runWorkflow, type RunOutcome } from "../run/runner.ts";
+import { runWorkflow, workOn, type RunOptions, type RunOutcome } from "../run/runner.ts";
+import { parseWorkers, runWithWorkers } from "../run/workers.ts";
 import { readConfig } from "./config.ts";
 import { progressFor } from "./progress-for.ts";
 
@@ -9,6 +10,7 @@ export interface RunCommandOptions {
   readonly testbedOpt?: Record<string, string>;
   readonly seed?: number;
   readonly json?: boolean;
+  readonly workers?: string;
   readonly results: string;
 }
 
@@ -36,7 +38,8 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
   const config = options.config ? readConfig(options.config) : {};
-  const outcome = await runWorkflow({
+  const workers = options.workers === undefined ? null : parseWorkers(options.workers);
+  const run: RunOptions = {
     workflowPath,
     params: { ...config.params, ...options.param },
     testbed: options.testbed ?? config.testbed ?? "sim",
@@ -45,6 +48,12 @@ export async function runCommand(workflowPath: string, options: RunCommandOption
     resultsDir: options.results,
     progress: progressFor(json),
     notify: (message) => process.stderr.write(`${message}\n`),
-  });
-  return printOutcome(outcome, json);
+  };
+  return printOutcome(await (workers ? runWithWorkers(run, workers) : runWorkflow(run)), json);
+}
+
+/** `g5k-flow worker <run-dir>`: plain progress lines (its output goes to a log file). */
+export async function workerCommand(dir: string): Promise<number> {
+  const outcome = await workOn(dir, { progress: progressFor(false), notify: (message) => process.stderr.write(`${message}\n`) });
+  return printOutcome(outcome, false);
 }
