@@ -56,6 +56,8 @@ function localCrew(dir: string, count: number): Crew {
 async function oarCrew(dir: string, count: number, api: OarApi, log: (message: string) => void): Promise<Crew> {
   // workers run as the OAR user (OAR refuses root): the archive becomes theirs to write in
   await execa("chown", ["-R", `${LOCAL_OAR_USER}:`, dir]);
+  const reach = await execa("runuser", ["-u", LOCAL_OAR_USER, "--", "test", "-w", dir, "-a", "-r", BIN], { reject: false });
+  if (reach.exitCode !== 0) throw new UsageError(`OAR workers run as ${LOCAL_OAR_USER}, who cannot reach ${dir} or ${BIN}: every parent folder must be searchable (chmod o+x)`);
   const ids: number[] = [];
   for (let i = 0; i < count; i++) {
     ids.push(await api.submit({
