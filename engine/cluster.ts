@@ -25,6 +25,12 @@ export interface VmState {
   readonly memoryMiB: number;
   /** Current CPU demand in cores (0..vcpus). */
   readonly cpuDemand: number;
+  /**
+   * CPU the VM actually obtains, in cores, where the testbed tells it apart
+   * from the demand (sim: its fair share when its node is overcommitted, 0
+   * while suspended). Absent where the demand is itself a measurement (local).
+   */
+  readonly cpuUse?: number;
   /** True while a live migration of this VM is in flight. */
   readonly migrating: boolean;
 }

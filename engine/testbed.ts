@@ -2,6 +2,7 @@ import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "./cl
 import type { Node, Vm } from "./hosts.ts";
 import type { FailurePolicy } from "./policy.ts";
 import type { ProcessRunner } from "./process/types.ts";
+import type { StepCounters } from "./progress/types.ts";
 import type { MetricRow } from "./scheduler.ts";
 
 /** What a step gives the testbed: logging, progress, cancellation, archive access. */
@@ -12,7 +13,7 @@ export interface StepContext {
   readonly seed: number;
   log(message: string): void;
   /** Progress counters of the step (rendered as one line, not one per host). */
-  progress(counters: { done: number; total: number; failed?: number; running?: number }): void;
+  progress(counters: StepCounters): void;
   /** Appends an event to the run's journal. */
   journal(event: Readonly<Record<string, unknown>>): void;
   /** Keeps a host's output in the archive as `hosts/<host>/<step>.{out,err}`. */

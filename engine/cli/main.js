@@ -88,6 +88,16 @@ export function buildProgram(setExit) {
     });
 
   program
+    .command("describe")
+    .description("show a workflow's description and params (type, default, bounds) without running it")
+    .argument("<workflow>", "workflow file (.ts)")
+    .option("--json", "print as JSON")
+    .action(async (workflow, opts) => {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      setExit(await describeCommand(workflow, { json: opts.json ?? false }));
+    });
+
+  program
     .command("rerun")
     .description("rerun an archived run (same source, params, seed) and compare summaries")
     .argument("<run-dir>", "run archive folder")
@@ -98,6 +108,16 @@ export function buildProgram(setExit) {
     .action(async (dir, opts) => {
       const { rerunCommand } = /** @type {typeof import("./rerun-command.ts")} */ (await command("./rerun-command.ts"));
       setExit(await rerunCommand(dir, opts));
+    });
+
+  program
+    .command("compare")
+    .description("summaries of two or more runs side by side; repetitions (same config, other seeds): mean, 95 % CI, Welch's t-test")
+    .argument("<runs...>", "run archive folders")
+    .option("--json", "print as JSON")
+    .action(async (dirs, opts) => {
+      const { compareCommand } = /** @type {typeof import("./compare-command.ts")} */ (await command("./compare-command.ts"));
+      setExit(compareCommand(dirs, opts.json ?? false));
     });
 
   program
@@ -184,6 +204,17 @@ export function buildProgram(setExit) {
 }
 
 /**
+ * `run <workflow> --help`: the workflow file, when one is named, so that its
+ * own params are listed below the run options; null otherwise.
+ * @param {readonly string[]} argv
+ * @returns {string | null}
+ */
+function workflowAskingHelp(argv) {
+  if (argv[0] !== "run" || !argv.some((a) => a === "--help" || a === "-h")) return null;
+  return argv.slice(1).find((a) => /\.[cm]?[jt]s$/.test(a) && !a.startsWith("-")) ?? null;
+}
+
+/**
  * Runs the CLI; returns the exit code. Bad input: one line on stderr, code 2.
  * @param {readonly string[]} argv
  * @returns {Promise<number>}
@@ -192,6 +223,12 @@ export async function main(argv) {
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {
+    const workflow = workflowAskingHelp(argv);
+    if (workflow !== null) {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      const run = program.commands.find((c) => c.name() === "run");
+      return await describeCommand(workflow, { runHelp: run?.helpInformation() });
+    }
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {

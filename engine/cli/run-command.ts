@@ -1,6 +1,8 @@
 import { runWorkflow, workOn, type RunOptions, type RunOutcome } from "../run/runner.ts";
 import { parseWorkers, runWithWorkers } from "../run/workers.ts";
+import { readReportSpec } from "../report/report-spec.ts";
 import { readConfig } from "./config.ts";
+import { resultsLines } from "./results-table.ts";
 import { progressFor } from "./progress-for.ts";
 
 export interface RunCommandOptions {
@@ -21,10 +23,12 @@ export interface RunCommandOptions {
  */
 export function printOutcome(outcome: RunOutcome, json: boolean): number {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ run: outcome.dir, status: outcome.status, error: outcome.error, summary: outcome.summary })}\n`);
+    process.stdout.write(`${JSON.stringify({ run: outcome.dir, status: outcome.status, error: outcome.error, summary: outcome.summary, report: outcome.report })}\n`);
   } else {
     const tail = outcome.error ? `: ${outcome.error}` : "";
-    process.stdout.write(`run ${outcome.status}${tail}\narchive: ${outcome.dir}\n`);
+    const lines = [`run ${outcome.status}${tail}`, ...resultsLines(outcome.summary, readReportSpec(outcome.dir).results), `archive: ${outcome.dir}`];
+    if (outcome.report) lines.push(`report:  ${outcome.report}`);
+    process.stdout.write(`${lines.join("\n")}\n`);
   }
   if (outcome.status === "failed") {
     const what = outcome.blame === "input" ? "workflow error" : "run failed";

@@ -85,9 +85,20 @@ export interface ChartSpec {
   readonly logY?: boolean;
 }
 
+/**
+ * The results table printed at the end of a run (and by `show`): one row per
+ * record of a summary field holding a list of records, these columns.
+ */
+export interface ResultsSpec {
+  /** Summary field holding the list of records (e.g. "results"). */
+  readonly rows: string;
+  readonly columns: readonly string[];
+}
+
 export interface ReportSpec {
   readonly title?: string;
   readonly charts: readonly ChartSpec[];
+  readonly results?: ResultsSpec;
 }
 
 export type SweepResult<P extends Point, T> =

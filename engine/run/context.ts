@@ -122,21 +122,29 @@ export class RunContext implements Context {
     const state = this.run.sweepState(sweep);
     const keyed = space.points.map((point) => ({ point, key: pointKey(point) }));
     state.declare(keyed.map((p) => p.key), space.skipped.map(pointKey));
-    const { archive } = this.run;
+    const { archive, progress } = this.run;
+    const shown = (): void => {
+      const counts = state.counts();
+      progress.sweepProgress(sweep, { done: counts.done, failed: counts.failed, total: keyed.length });
+    };
+    shown();
     // First pass: run every free point (a point failed by an earlier attempt is
     // retried). Points another live process holds are left to it, then waited
     // for; a dead holder's claim is taken over.
     const held = [];
     for (const item of keyed) {
       if (state.state(item.key) === "done") continue;
-      if (state.claim(item.key)) await this.runPoint(sweep, state, item.point, item.key, fn);
-      else held.push(item);
+      if (state.claim(item.key)) {
+        await this.runPoint(sweep, state, item.point, item.key, fn);
+        shown();
+      } else held.push(item);
     }
     for (const { point, key } of held) {
       while (state.state(key) === "in-progress" || (state.state(key) === "todo" && !state.claim(key))) {
         await sleep(200, undefined, { signal: this.run.signal }).catch(() => this.throwIfAborted());
       }
       if (state.holds(key)) await this.runPoint(sweep, state, point, key, fn);
+      shown();
     }
     const results = keyed.map(({ point, key }): SweepResult<P, T> => {
       const error = state.failure(key);
@@ -203,9 +211,13 @@ export class RunContext implements Context {
         const plugin = await schedulers.resolve(scheduler);
         const running = plugin.create(testbed.cluster(), options.options as never);
         running.start();
+        // a wall-clock testbed waits without counting: the engine shows the time passing
+        const started = performance.now();
+        const ticker = testbed.clock === "wall" ? setInterval(() => s.progress({ done: Math.min(options.for, (performance.now() - started) / 1000), total: options.for, unit: "s" }), 1000) : null;
         try {
           await testbed.advance(options.for, s);
         } finally {
+          if (ticker) clearInterval(ticker);
           running.stop();
         }
         return running.report();
@@ -230,7 +242,7 @@ export class RunContext implements Context {
         const everyone = [...hosts, ...spares];
         const rank = new Map(everyone.map((h, i) => [h.name, i]));
         const results = new Map<string, HostResult>();
-        const count = (): void => s.progress({ done: results.size, total: hosts.length, failed: [...results.values()].filter((r) => r.status !== "ok").length });
+        const count = (): void => s.progress({ done: results.size, total: hosts.length, failed: [...results.values()].filter((r) => r.status !== "ok").length, unit: "hosts" });
         const run = { name: (h: Host) => h.name, spares, signal: s.signal, onEvent: (e: Readonly<Record<string, unknown>>) => s.journal({ ...e }) };
         const policy = await underPolicy(hosts, options.policy ?? {}, run, async (host) => {
           const result = await runner.exec(host, rank.get(host.name) ?? 0, command, s.signal);

@@ -52,6 +52,8 @@ export interface RunOutcome {
    */
   readonly blame: "input" | "run" | null;
   readonly summary: Readonly<Record<string, unknown>>;
+  /** The run's `report.html`, or null when it could not be written. */
+  readonly report: string | null;
 }
 
 function stamp(date: Date): string {
@@ -293,13 +295,14 @@ async function execute(run: Execution): Promise<RunOutcome> {
   }
   if (run.worker) {
     archive.detach({ event: "worker-end", pid: process.pid, status, error });
-    return { dir: archive.dir, status, error, blame, summary: archive.summary() };
+    return { dir: archive.dir, status, error, blame, summary: archive.summary(), report: null };
   }
   archive.finish(status, error);
+  let report: string | null = null;
   try {
-    await writeReport(archive.dir);
+    report = await writeReport(archive.dir);
   } catch (caught) {
     run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
   }
-  return { dir: archive.dir, status, error, blame, summary: archive.summary() };
+  return { dir: archive.dir, status, error, blame, summary: archive.summary(), report };
 }

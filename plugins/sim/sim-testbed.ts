@@ -3,15 +3,11 @@ import { UsageError } from "../../engine/errors.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
 import { DEFAULTS, STEP_DURATIONS } from "./constants.ts";
+import { KernelDriver } from "./driver.ts";
 import { EventKernel } from "./kernel.ts";
 import { nodeNames, vmNames } from "./names.ts";
 import { parseSimOptions, type SimOptions } from "./options.ts";
 import { SimWorld } from "./world.ts";
-
-/** Wall time between yields to the Node event loop while simulating (progress rendering, abort). */
-const YIELD_EVERY_MS = 50;
-/** Events fired between two wall-clock checks. */
-const BATCH = 4096;
 
 /** The sim testbed: one simulated datacenter per reservation, on one event kernel. */
 export class SimTestbed implements Testbed {
@@ -19,6 +15,7 @@ export class SimTestbed implements Testbed {
   readonly clock = "simulated";
   private readonly options: SimOptions;
   private kernel = new EventKernel();
+  private driver = new KernelDriver(this.kernel);
   private nodes: Node[] = [];
   private world: SimWorld | null = null;
   private stressStart: Seconds | null = null;
@@ -105,11 +102,15 @@ export class SimTestbed implements Testbed {
     await this.pass(duration, ctx);
   }
 
+  /** Concurrent calls overlap in simulated time and share bandwidth (see KernelDriver). */
   async migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
     const runtime = this.booted().runtime;
     let result: MigrationResult | null = null;
-    runtime.migrate(vm, to, (r) => (result = r));
-    await this.runKernel(Infinity, ctx, () => result !== null);
+    runtime.migrate(vm, to, (r) => {
+      result = r;
+      this.driver.wake();
+    });
+    await this.driver.wait(Infinity, ctx, () => result !== null);
     const done = result as unknown as MigrationResult;
     ctx.journal({ event: "sim.migration", ...done });
     return done;
@@ -129,6 +130,7 @@ export class SimTestbed implements Testbed {
     this.world = null;
     this.nodes = [];
     this.kernel = new EventKernel();
+    this.driver = new KernelDriver(this.kernel);
     this.stressStart = null;
   }
 
@@ -166,32 +168,8 @@ export class SimTestbed implements Testbed {
   }
 
   /** Lets `duration` of simulated time pass (also for provisioning steps, before VMs exist). */
-  private async pass(duration: Seconds, ctx: StepContext): Promise<void> {
-    await this.runKernel(this.kernel.now() + duration, ctx);
-  }
-
-  /**
-   * Runs the kernel up to `target` (or until `done`), in batches, yielding to
-   * the event loop about every 50 ms of wall time so progress renders and an
-   * abort is honoured.
-   */
-  private async runKernel(target: Seconds, ctx: StepContext, done?: () => boolean): Promise<void> {
-    ctx.signal.throwIfAborted();
-    const start = this.kernel.now();
-    const total = target === Infinity ? 0 : target - start;
-    let lastYield = performance.now();
-    for (;;) {
-      const fired = this.kernel.runUntil(target, BATCH, done);
-      if (done ? done() : fired < BATCH) break;
-      if (fired === 0) throw new Error("simulation has no pending event: it would wait forever");
-      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-        ctx.progress({ done: this.kernel.now() - start, total });
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        ctx.signal.throwIfAborted();
-        lastYield = performance.now();
-      }
-    }
-    ctx.progress({ done: this.kernel.now() - start, total: total || this.kernel.now() - start });
+  private pass(duration: Seconds, ctx: StepContext): Promise<void> {
+    return this.driver.wait(this.kernel.now() + duration, ctx);
   }
 }
 
