@@ -39,6 +39,17 @@ async function oarJob(id: number): Promise<{ state: string; name: string }> {
 describe("real OAR on the local testbed", { timeout: 600_000 }, () => {
   let single: Record<string, unknown>;
 
+  /** The run succeeded with the single process's summary, every one of the 12 points done exactly once; returns its archive. */
+  function expectSameAsSingle(r: { exitCode?: number; stdout: string; stderr: string }, out: string): string {
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).summary).toEqual(single);
+    const dir = runDir(out);
+    const counts = doneCounts(dir);
+    expect(counts.size).toBe(12);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    return dir;
+  }
+
   beforeAll(async () => {
     const setup = await cli(["testbed", "setup", "local", "--oar"]);
     expect(setup.exitCode, setup.stderr).toBe(0);
@@ -63,12 +74,7 @@ describe("real OAR on the local testbed", { timeout: 600_000 }, () => {
   it("spreads a 12-point headline sweep over 3 OAR workers: each point done once, the summary identical to one process", async () => {
     const out = results("workers");
     const r = await cli([...HEADLINE, "--workers", "oar:3", "--results", out]);
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).summary).toEqual(single);
-    const dir = runDir(out);
-    const counts = doneCounts(dir);
-    expect(counts.size).toBe(12);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    const dir = expectSameAsSingle(r, out);
     const workers = journal(dir).filter((e) => e.event === "worker-start");
     expect(workers).toHaveLength(3);
     expect(r.stderr).toMatch(/12\/12/);
@@ -94,12 +100,7 @@ describe("real OAR on the local testbed", { timeout: 600_000 }, () => {
     expect(victim).not.toBeNull();
     process.kill(victim!.pid, "SIGKILL");
     const r = await run;
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).summary).toEqual(single);
-    const dir = runDir(out);
-    const counts = doneCounts(dir);
-    expect(counts.size).toBe(12);
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    const dir = expectSameAsSingle(r, out);
     const starts = journal(dir).filter((e) => e.event === "point-start" && e.point === victim!.point);
     expect(starts.length).toBe(2); // begun by the killed worker, redone by another
   });
