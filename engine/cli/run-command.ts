@@ -13,6 +13,7 @@ export interface RunCommandOptions {
   readonly seed?: number;
   readonly json?: boolean;
   readonly workers?: string;
+  readonly dryRun?: boolean;
   readonly results: string;
 }
 
@@ -42,6 +43,16 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
   const config = options.config ? readConfig(options.config) : {};
+  if (options.dryRun) {
+    const { dryRunCommand } = await import("./dry-run.ts");
+    return dryRunCommand(workflowPath, {
+      ...options,
+      params: { ...config.params, ...options.param },
+      testbed: options.testbed ?? config.testbed ?? "sim",
+      testbedOpt: { ...config.testbedOptions, ...options.testbedOpt },
+      seed: options.seed ?? config.seed ?? 1,
+    });
+  }
   const workers = options.workers === undefined ? null : parseWorkers(options.workers);
   const run: RunOptions = {
     workflowPath,

@@ -7,7 +7,7 @@ import { OarApi, LOCAL_OAR_USER } from "../batch/oar-api.ts";
 import { isFinal } from "../batch/job.ts";
 import { UsageError } from "../errors.ts";
 import type { ProgressRenderer } from "../progress/types.ts";
-import { continueRun, prepareRun, type RunOptions, type RunOutcome } from "./runner.ts";
+import { continueRun, createRun, type RunOptions, type RunOutcome } from "./runner.ts";
 import { sweepsOf } from "./sweep-state.ts";
 
 /** `--workers local:N` (processes on this machine) or `oar:N` (OAR jobs, one node each). */
@@ -112,7 +112,7 @@ function sweepProgress(dir: string): { done: number; total: number; running: num
  * the summary is the one a single process would have written.
  */
 export async function runWithWorkers(options: RunOptions, spec: WorkerSpec, api: OarApi = new OarApi({})): Promise<RunOutcome> {
-  const run = await prepareRun(options);
+  const run = await createRun(options);
   const dir = resolve(run.archive.dir);
   mkdirSync(join(dir, "workers"), { recursive: true });
   const progress: ProgressRenderer = options.progress;

@@ -6,7 +6,7 @@ import { DEFAULTS, STEP_DURATIONS } from "./constants.ts";
 import { KernelDriver } from "./driver.ts";
 import { EventKernel } from "./kernel.ts";
 import { nodeNames, vmNames } from "./names.ts";
-import { parseSimOptions, type SimOptions } from "./options.ts";
+import { checkInt, checkProfile, parseSimOptions, type SimOptions } from "./options.ts";
 import { SimWorld } from "./world.ts";
 
 /** The sim testbed: one simulated datacenter per reservation, on one event kernel. */
@@ -39,11 +39,9 @@ export class SimTestbed implements Testbed {
 
   async reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
     if (this.nodes.length > 0) throw new UsageError("the sim testbed holds one reservation; reserve again for another");
-    if (!Number.isInteger(request.nodes) || request.nodes < 1) throw new UsageError(`nodes must be a positive integer, got ${request.nodes}`);
-    const cores = request.cores ?? DEFAULTS.cores;
-    const memoryMiB = request.memoryMiB ?? DEFAULTS.memoryMiB;
-    if (!Number.isInteger(cores) || cores < 1) throw new UsageError(`cores must be a positive integer, got ${cores}`);
-    if (!Number.isInteger(memoryMiB) || memoryMiB < 1) throw new UsageError(`memoryMiB must be a positive integer, got ${memoryMiB}`);
+    checkInt("nodes", request.nodes, 1);
+    const cores = checkInt("cores", request.cores ?? DEFAULTS.cores, 1);
+    const memoryMiB = checkInt("memoryMiB", request.memoryMiB ?? DEFAULTS.memoryMiB, 1);
     this.nodes = nodeNames(request.nodes).map((name) => ({ name, address: name, labels: { cluster: "sim" }, capacity: { cores, memoryMiB } }));
     await this.pass(STEP_DURATIONS.reserve(request.nodes), ctx);
     return this.nodes;
@@ -58,12 +56,9 @@ export class SimTestbed implements Testbed {
   async bootVms(nodes: readonly Node[], options: BootVmsOptions, ctx: StepContext): Promise<readonly Vm[]> {
     if (this.world) throw new UsageError("the sim testbed boots its VMs once per reservation");
     const hosts = this.indicesOf(nodes);
-    const perNode = options.perNode;
-    if (!Number.isInteger(perNode) || perNode < 0) throw new UsageError(`perNode must be a non-negative integer, got ${perNode}`);
-    const vcpus = options.vcpus ?? DEFAULTS.vmVcpus;
-    const memoryMiB = options.memoryMiB ?? DEFAULTS.vmMemoryMiB;
-    if (!Number.isInteger(vcpus) || vcpus < 1) throw new UsageError(`vcpus must be a positive integer, got ${vcpus}`);
-    if (!Number.isInteger(memoryMiB) || memoryMiB < 1) throw new UsageError(`memoryMiB must be a positive integer, got ${memoryMiB}`);
+    const perNode = checkInt("perNode", options.perNode, 0);
+    const vcpus = checkInt("vcpus", options.vcpus ?? DEFAULTS.vmVcpus, 1);
+    const memoryMiB = checkInt("memoryMiB", options.memoryMiB ?? DEFAULTS.vmMemoryMiB, 1);
     const names = vmNames(hosts.length * perNode);
     const vmNode = this.place(names, hosts, perNode, options);
     const { cores, memoryMiB: nodeMemory } = this.nodes[0].capacity;
@@ -170,19 +165,5 @@ export class SimTestbed implements Testbed {
   /** Lets `duration` of simulated time pass (also for provisioning steps, before VMs exist). */
   private pass(duration: Seconds, ctx: StepContext): Promise<void> {
     return this.driver.wait(this.kernel.now() + duration, ctx);
-  }
-}
-
-function checkProfile(profile: StressProfile): void {
-  if (profile.kind === "gaussian") {
-    if (!(profile.mean >= 0 && profile.mean <= 1)) throw new UsageError(`gaussian load mean must be between 0 and 1, got ${profile.mean}`);
-    if (!(profile.std >= 0)) throw new UsageError(`gaussian load std must be >= 0, got ${profile.std}`);
-    if (profile.loadPeriod !== undefined && !(profile.loadPeriod > 0)) throw new UsageError(`loadPeriod must be > 0, got ${profile.loadPeriod}`);
-  } else if (profile.kind === "constant") {
-    if (!(profile.load >= 0 && profile.load <= 1)) throw new UsageError(`constant load must be between 0 and 1, got ${profile.load}`);
-    const p = profile.dirtyIntensity;
-    if (p !== undefined && !(p >= 0 && p <= 1)) throw new UsageError(`dirtyIntensity must be between 0 and 1, got ${p}`);
-  } else {
-    throw new UsageError(`unknown stress profile '${(profile as { kind: string }).kind}' (known: gaussian, constant)`);
   }
 }
