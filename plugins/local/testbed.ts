@@ -38,7 +38,7 @@ const DESTROY_WITHIN: Seconds = 180;
 let accelSaid = false;
 
 /**
- * One reservation of the local real testbed (DESIGN §5.2): nodes are
+ * One reservation of the local real testbed (docs/testbeds.md): nodes are
  * network namespaces of this machine, each with its sshd and libvirtd. Once
  * they are deployed, their guests are driven by the libvirt runtime shared
  * with the g5k and ssh testbeds, as on remote machines.
