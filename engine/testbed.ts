@@ -31,6 +31,8 @@ export interface ReserveRequest {
   readonly memoryMiB?: number;
   /** Testbed-specific selectors: sites, cluster, properties... */
   readonly where?: Readonly<Record<string, string>>;
+  /** Seed of this reservation's random streams (default: the run seed); repetitions pass their own (engine `repeatSeed`). */
+  readonly seed?: number;
 }
 
 export interface DeployOptions {

@@ -74,7 +74,7 @@ export class PlanContext implements Context {
   }
 
   async reserve(request: ReserveRequest): Promise<readonly Node[]> {
-    const step = this.record("reserve", { nodes: request.nodes, cores: request.cores ?? null, memoryMiB: request.memoryMiB ?? null, walltime: request.walltime ?? null, ...(request.where ? { where: { ...request.where } } : {}) });
+    const step = this.record("reserve", { nodes: request.nodes, cores: request.cores ?? null, memoryMiB: request.memoryMiB ?? null, walltime: request.walltime ?? null, ...(request.where ? { where: { ...request.where } } : {}), ...(request.seed === undefined ? {} : { seed: request.seed }) });
     this.nodes = Array.from({ length: request.nodes }, (_, i) => {
       const name = `${step}#node-${i}`;
       return { name, address: name, capacity: { cores: request.cores ?? 1, memoryMiB: request.memoryMiB ?? 1024 } };
