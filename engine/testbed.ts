@@ -4,6 +4,8 @@ import type { FailurePolicy } from "./policy.ts";
 import type { ProcessRunner } from "./process/types.ts";
 import type { StepCounters } from "./progress/types.ts";
 import type { MetricRow } from "./scheduler.ts";
+import type { RoleSpecs } from "./roles.ts";
+import type { FanoutSupport } from "./actions/runners.ts";
 
 /** What a step gives the testbed: logging, progress, cancellation, archive access. */
 export interface StepContext {
@@ -33,10 +35,14 @@ export interface ReserveRequest {
   readonly where?: Readonly<Record<string, string>>;
   /** Seed of this reservation's random streams (default: the run seed); repetitions pass their own (engine `repeatSeed`). */
   readonly seed?: number;
+  /** Named host groups taken from the reserved nodes (by count or label), EnOSlib-style; the engine assigns them. */
+  readonly roles?: RoleSpecs;
 }
 
 export interface DeployOptions {
   readonly image?: string;
+  /** false: the nodes only run processes, no hypervisor (quicker deploys for fan-out and network experiments; default true). */
+  readonly vms?: boolean;
   /** Failed nodes: retried, then excluded or replaced; the step fails below the required count. */
   readonly policy?: FailurePolicy;
 }
@@ -104,8 +110,10 @@ export interface Testbed {
   collect(ctx: StepContext): Promise<TestbedMetrics>;
   /** Frees everything the testbed started. Idempotent; called on interrupt too. */
   release(): Promise<void>;
-  /** Runs commands on the testbed's hosts (ssh, relay tree...); absent where hosts run no processes (sim). */
+  /** Runs commands on the testbed's hosts (pooled ssh); absent where hosts run no processes (sim). */
   processRunner?(): ProcessRunner;
+  /** What the hosts offer beyond pooled SSH (relay program for the tree and broadcast, taktuk); absent: direct SSH only. */
+  fanout?(): FanoutSupport;
   /** When the reservation ends (epoch ms), on testbeds with walltimes. */
   walltimeEnd?(): number | null;
   /** Asks for `seconds` more walltime; resolves with the new end (epoch ms), or null when refused. */

@@ -90,15 +90,15 @@ export function buildProgram(setExit) {
 
   program
     .command("rerun")
-    .description("rerun an archived run (same source, params, seed) and compare summaries")
-    .argument("<run-dir>", "run archive folder")
+    .description("rerun an archived run or a packed artifact (same source, params, seed) and compare summaries")
+    .argument("<run>", "run archive folder, or an artifact .tar.gz made by pack")
     .option("--testbed <name>", "run on another testbed than the archived one")
     .option("--testbed-opt <key=value>", "set a testbed option (repeatable)", collectPair)
     .option("--json", "print only the comparison JSON on stdout")
     .addOption(new Option("--results <dir>", "folder for the new archive (default: beside the original)"))
     .action(async (dir, opts) => {
       const { rerunCommand } = /** @type {typeof import("./rerun-command.ts")} */ (await command("./rerun-command.ts"));
-      setExit(await rerunCommand(dir, opts));
+      setExit(await rerunCommand(dir, { ...opts, defaultResults: DEFAULT_RESULTS }));
     });
 
   program
@@ -109,6 +109,16 @@ export function buildProgram(setExit) {
     .action(async (dirs, opts) => {
       const { compareCommand } = /** @type {typeof import("./compare-command.ts")} */ (await command("./compare-command.ts"));
       setExit(compareCommand(dirs, opts.json ?? false));
+    });
+
+  program
+    .command("pack")
+    .description("pack a run into one self-contained .tar.gz: archive, lockfile, engine version, README with the rerun command, RO-Crate metadata")
+    .argument("<run-dir>", "run archive folder")
+    .option("--out <file>", "artifact to write (default: <run-id>.tar.gz here)")
+    .action(async (dir, opts) => {
+      const { packCommand } = /** @type {typeof import("./pack-command.ts")} */ (await command("./pack-command.ts"));
+      setExit(await packCommand(dir, opts));
     });
 
   program

@@ -1,6 +1,9 @@
 import type { MigrationResult, Observation, Seconds } from "../cluster.ts";
 import { pointKey, type Point, type Space } from "../dsl/space.ts";
-import type { Context, ExecOptions, Json, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
+import type { Context, ExecOptions, Json, Reservation, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
+import { assignRoles, type RoleSpecs } from "../roles.ts";
+import { actionName, type Action } from "../actions/types.ts";
+import type { Monitoring, MonitorOptions, NetemReport, NetemRule } from "../services/index.ts";
 import type { Host, Node, Vm } from "../hosts.ts";
 import type { ActionReport, CommandSpec } from "../process/types.ts";
 import { schedulers } from "../registry.ts";
@@ -28,6 +31,12 @@ export interface Plan {
 }
 
 const NEVER = new AbortController().signal;
+
+/** Host-actions an action would run (a local process counts one). */
+function leafHosts(a: Action): number {
+  if (a.kind === "local") return 1;
+  return "actions" in a ? a.actions.reduce((s, x) => s + leafHosts(x), 0) : a.hosts.length;
+}
 
 /**
  * A Context that records instead of acting: the workflow's own `run` walks
@@ -73,14 +82,33 @@ export class PlanContext implements Context {
     return results;
   }
 
-  async reserve(request: ReserveRequest): Promise<readonly Node[]> {
-    const step = this.record("reserve", { nodes: request.nodes, cores: request.cores ?? null, memoryMiB: request.memoryMiB ?? null, walltime: request.walltime ?? null, ...(request.where ? { where: { ...request.where } } : {}), ...(request.seed === undefined ? {} : { seed: request.seed }) });
+  async reserve<const R extends RoleSpecs = Record<never, never>>(request: ReserveRequest & { readonly roles?: R }): Promise<Reservation<R>> {
+    const step = this.record("reserve", { nodes: request.nodes, cores: request.cores ?? null, memoryMiB: request.memoryMiB ?? null, walltime: request.walltime ?? null, ...(request.where ? { where: { ...request.where } } : {}), ...(request.roles ? { roles: Object.keys(request.roles) } : {}), ...(request.seed === undefined ? {} : { seed: request.seed }) });
     this.nodes = Array.from({ length: request.nodes }, (_, i) => {
       const name = `${step}#node-${i}`;
       return { name, address: name, capacity: { cores: request.cores ?? 1, memoryMiB: request.memoryMiB ?? 1024 } };
     });
     this.placement.clear();
-    return this.nodes;
+    // roles that cannot be filled are bad input, found before anything runs
+    return Object.assign([...this.nodes], { roles: assignRoles(this.nodes, request.roles ?? {}) }) as unknown as Reservation<R>;
+  }
+
+  async run(action: Action): Promise<ActionReport> {
+    const name = actionName(action);
+    const hosts = leafHosts(action);
+    this.record(name, { action: action.kind, hosts });
+    return { name, started: hosts, ok: hosts, failed: 0, timedOut: 0, results: [] };
+  }
+
+  async monitor(hosts: readonly Host[], options: MonitorOptions = {}): Promise<Monitoring> {
+    this.record(`monitor:${options.table ?? "monitoring"}`, { hosts: hosts.length, period: options.period ?? 1 });
+    const summary = { table: options.table ?? "monitoring", rows: [], samples: 0, overheadPct: 0, failed: [] };
+    return { hosts: hosts.map((h) => h.name), stop: async () => summary };
+  }
+
+  async netem(rules: readonly NetemRule[]): Promise<NetemReport> {
+    this.record("netem", { rules: rules.map((r) => ({ hosts: r.between[0].length + r.between[1].length, delayMs: r.delayMs })) });
+    return { hosts: 0, checks: [] };
   }
 
   async deploy(nodes: readonly Node[], options: DeployOptions = {}): Promise<readonly Node[]> {
