@@ -78,6 +78,8 @@ export class RunContext implements Context {
   /** The testbed's latest view of each host (reserved, then deployed, booted), by name: actions resolve their targets here. */
   private readonly known = new Map<string, Host>();
   private runnerSet: Runners | null = null;
+  /** The reservations' role arrays: they follow the hosts' latest view (deployed addresses) in place. */
+  private roleArrays: Host[][] = [];
   private services: Running[] = [];
 
   constructor(
@@ -202,6 +204,7 @@ export class RunContext implements Context {
         }
         const roles = assignRoles(nodes, request.roles ?? {});
         for (const [role, hosts] of Object.entries(roles) as [string, readonly Host[]][]) s.journal({ event: "role", role, hosts: hosts.map((h) => h.name) });
+        this.roleArrays = Object.values(roles) as unknown as Host[][];
         return Object.assign([...nodes], { roles });
       },
       hostNames,
@@ -250,7 +253,8 @@ export class RunContext implements Context {
   async netem(rules: readonly NetemRule[], options: NetemOptions = {}): Promise<NetemReport> {
     const resolved = rules.map((r) => ({ ...r, between: [r.between[0].map((h) => this.resolve(h)), r.between[1].map((h) => this.resolve(h))] as const }));
     const applied = await this.runStep("netem", async (s) => {
-      const netem = await applyNetem(this.runners().direct, resolved, options, s.signal);
+      const runners = this.runners();
+      const netem = await applyNetem(runners.direct, resolved, options, s.signal, runners.support.netemDelayerArgv);
       for (const c of netem.report.checks) s.journal({ event: "netem-rtt", ...c });
       return netem;
     }, summarized((n: Netem) => n.report));
@@ -329,6 +333,7 @@ export class RunContext implements Context {
     }
     this.runnerSet = null;
     this.known.clear();
+    this.roleArrays = [];
     const testbed = this.testbed;
     this.testbed = null;
     this.stopWatching();
@@ -355,6 +360,7 @@ export class RunContext implements Context {
 
   private learn<H extends Host>(hosts: readonly H[]): readonly H[] {
     for (const h of hosts) this.known.set(h.name, h);
+    for (const role of this.roleArrays) role.forEach((h, i) => (role[i] = this.resolve(h)));
     return hosts;
   }
 
