@@ -272,8 +272,8 @@ async function execute(run: Execution): Promise<RunOutcome> {
       progress: run.progress,
       signal: controller.signal,
       previous: run.previous,
-      newTestbed: () => {
-        const testbed = plugin.create({ seed: run.seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
+      newTestbed: (seed = run.seed) => {
+        const testbed = plugin.create({ seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
         created.push(testbed);
         return testbed;
       },
