@@ -30,6 +30,8 @@ export interface ReserveRequest {
   readonly memoryMiB?: number;
   /** Testbed-specific selectors: sites, cluster, properties... */
   readonly where?: Readonly<Record<string, string>>;
+  /** VMs the run means to boot on these nodes: testbeds that reserve VM addresses size them for it (and refuse too few). */
+  readonly vms?: number;
 }
 
 export interface DeployOptions {

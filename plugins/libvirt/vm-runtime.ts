@@ -87,6 +87,9 @@ export class LibvirtVmRuntime {
   private prepared: Promise<PreparedGuest> | null = null;
   private clusterRuntime: LocalCluster | null = null;
   private stressStart: Seconds | null = null;
+  /** Wall seconds the guest image took to reach the nodes; boot retries so far. */
+  private stagingSeconds: Seconds = 0;
+  private bootRetries = 0;
   /** Aborted by close(): in-flight operations (polls, boot waits, migrations, uptime reads) stop at once. */
   private readonly closing = new AbortController();
 
@@ -135,7 +138,9 @@ export class LibvirtVmRuntime {
       const image = await buildGuestImage(log);
       const accel = options.accel === "probe" ? await chooseAccel(image) : { accel: options.accel, reason: "accel option" };
       log(`VMs use ${accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${accel.reason}`);
-      const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log);
+      const t0 = Date.now();
+      const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log, options.imageTransfer);
+      this.stagingSeconds = (Date.now() - t0) / 1000;
       return { image, staged, accel: accel.accel };
     })();
     return this.prepared;
@@ -165,6 +170,7 @@ export class LibvirtVmRuntime {
         name: (spec) => spec.name,
         signal,
         onEvent: (e) => {
+          if (e.event === "retry") this.bootRetries += 1;
           if (e.event === "retry") ctx.journal({ event: "vm-boot-retry", vm: e.host, node: specs.get(e.host)?.node.name, attempt: e.attempt - 1, reason: e.error });
         },
       },
@@ -378,6 +384,8 @@ export class LibvirtVmRuntime {
         vms: this.vms.size,
         vmsAlive: [...this.vms.values()].filter((r) => r.alive).length,
         bootFailures: this.bootFailures.length,
+        bootRetries: this.bootRetries,
+        imageStagingSeconds: this.stagingSeconds,
         migrationsOk: this.migrations.filter((m) => m.result.outcome === "ok").length,
         migrationsFailed: this.migrations.filter((m) => m.result.outcome !== "ok").length,
         cpuPolls: this.poller.samples,
