@@ -21,6 +21,8 @@ export default workflow({
   },
   report: {
     title: "DVMS vs Entropy",
+    // the end-of-run table: scheduler x scale
+    results: { rows: "results", columns: ["scheduler", "scale", "violations", "violationSeconds", "medianTimeToSolve", "migrations"] },
     charts: [
       { title: "Median time to solve an overload", table: "scales", kind: "line", x: "scale", y: "medianTimeToSolve", series: "scheduler", xLabel: "physical machines", yLabel: "seconds" },
       { title: "Cumulated violation time", table: "scales", kind: "bar", x: "scale", y: "violationSeconds", series: "scheduler", xLabel: "physical machines", yLabel: "seconds" },

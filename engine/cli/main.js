@@ -71,10 +71,21 @@ export function buildProgram(setExit) {
     .option("--seed <n>", "seed of every random stream (default: 1)", parseSeed)
     .option("--config <file.yaml>", "experiment config: testbed, seed, params, testbedOptions (flags win)")
     .option("--json", "print only the final summary JSON on stdout")
+    .option("--dry-run", "validate params and options, list the steps and sweep points with the nodes, VMs and walltime they ask for; reserve nothing, archive nothing")
     .addOption(results())
     .action(async (workflow, opts) => {
       const { runCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
       setExit(await runCommand(workflow, opts));
+    });
+
+  program
+    .command("describe")
+    .description("show a workflow's description and params (type, default, bounds) without running it")
+    .argument("<workflow>", "workflow file (.ts)")
+    .option("--json", "print as JSON")
+    .action(async (workflow, opts) => {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      setExit(await describeCommand(workflow, { json: opts.json ?? false }));
     });
 
   program
@@ -88,6 +99,16 @@ export function buildProgram(setExit) {
     .action(async (dir, opts) => {
       const { rerunCommand } = /** @type {typeof import("./rerun-command.ts")} */ (await command("./rerun-command.ts"));
       setExit(await rerunCommand(dir, opts));
+    });
+
+  program
+    .command("compare")
+    .description("summaries of two or more runs side by side; repetitions (same config, other seeds): mean, 95 % CI, Welch's t-test")
+    .argument("<runs...>", "run archive folders")
+    .option("--json", "print as JSON")
+    .action(async (dirs, opts) => {
+      const { compareCommand } = /** @type {typeof import("./compare-command.ts")} */ (await command("./compare-command.ts"));
+      setExit(compareCommand(dirs, opts.json ?? false));
     });
 
   program
@@ -164,12 +185,24 @@ export function buildProgram(setExit) {
       .command(verb)
       .description(description)
       .argument("<name>", "testbed name, e.g. local")
-      .action(async (name) => {
+      .option("--oar", "the real OAR batch scheduler over namespaced nodes (local): set up with the testbed, or removed alone")
+      .action(async (name, opts) => {
         const { testbedCommand } = /** @type {typeof import("./testbed-command.ts")} */ (await command("./testbed-command.ts"));
-        setExit(await testbedCommand(verb, name));
+        setExit(await testbedCommand(verb, name, { oar: opts.oar ?? false }));
       });
   }
   return program;
+}
+
+/**
+ * `run <workflow> --help`: the workflow file, when one is named, so that its
+ * own params are listed below the run options; null otherwise.
+ * @param {readonly string[]} argv
+ * @returns {string | null}
+ */
+function workflowAskingHelp(argv) {
+  if (argv[0] !== "run" || !argv.some((a) => a === "--help" || a === "-h")) return null;
+  return argv.slice(1).find((a) => /\.[cm]?[jt]s$/.test(a) && !a.startsWith("-")) ?? null;
 }
 
 /**
@@ -181,6 +214,12 @@ export async function main(argv) {
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {
+    const workflow = workflowAskingHelp(argv);
+    if (workflow !== null) {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      const run = program.commands.find((c) => c.name() === "run");
+      return await describeCommand(workflow, { runHelp: run?.helpInformation() });
+    }
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {

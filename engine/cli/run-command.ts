@@ -1,5 +1,7 @@
 import { runWorkflow, type RunOutcome } from "../run/runner.ts";
+import { readReportSpec } from "../report/report-spec.ts";
 import { readConfig } from "./config.ts";
+import { resultsLines } from "./results-table.ts";
 import { progressFor } from "./progress-for.ts";
 
 export interface RunCommandOptions {
@@ -9,6 +11,7 @@ export interface RunCommandOptions {
   readonly testbedOpt?: Record<string, string>;
   readonly seed?: number;
   readonly json?: boolean;
+  readonly dryRun?: boolean;
   readonly results: string;
 }
 
@@ -19,10 +22,12 @@ export interface RunCommandOptions {
  */
 export function printOutcome(outcome: RunOutcome, json: boolean): number {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ run: outcome.dir, status: outcome.status, error: outcome.error, summary: outcome.summary })}\n`);
+    process.stdout.write(`${JSON.stringify({ run: outcome.dir, status: outcome.status, error: outcome.error, summary: outcome.summary, report: outcome.report })}\n`);
   } else {
     const tail = outcome.error ? `: ${outcome.error}` : "";
-    process.stdout.write(`run ${outcome.status}${tail}\narchive: ${outcome.dir}\n`);
+    const lines = [`run ${outcome.status}${tail}`, ...resultsLines(outcome.summary, readReportSpec(outcome.dir).results), `archive: ${outcome.dir}`];
+    if (outcome.report) lines.push(`report:  ${outcome.report}`);
+    process.stdout.write(`${lines.join("\n")}\n`);
   }
   if (outcome.status === "failed") {
     const what = outcome.blame === "input" ? "workflow error" : "run failed";
@@ -36,6 +41,16 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
   const config = options.config ? readConfig(options.config) : {};
+  if (options.dryRun) {
+    const { dryRunCommand } = await import("./dry-run.ts");
+    return dryRunCommand(workflowPath, {
+      ...options,
+      params: { ...config.params, ...options.param },
+      testbed: options.testbed ?? config.testbed ?? "sim",
+      testbedOpt: { ...config.testbedOptions, ...options.testbedOpt },
+      seed: options.seed ?? config.seed ?? 1,
+    });
+  }
   const outcome = await runWorkflow({
     workflowPath,
     params: { ...config.params, ...options.param },
