@@ -12,9 +12,16 @@ import { collectPair, DEFAULT_RESULTS, parsePositive, parseSeed } from "./option
 let typescript = null;
 
 /**
+ * Plugin modules the entry point composes the engine with (bin/g5k-flow.js:
+ * the bundled plugins); the engine itself never imports a plugin by path.
+ * @type {readonly string[]}
+ */
+let pluginModules = [];
+
+/**
  * Registers tsx (TypeScript at run time, no build step), the `g5k-flow`
- * import resolution for workflows, the bundled plugins and any extra plugin
- * modules named in G5K_FLOW_PLUGINS. Once per process.
+ * import resolution for workflows, the entry point's plugin modules and any
+ * extra ones named in G5K_FLOW_PLUGINS. Once per process.
  */
 export function loadTypeScript() {
   typescript ??= (async () => {
@@ -24,7 +31,7 @@ export function loadTypeScript() {
     const { pathToFileURL } = await import("node:url");
     register();
     registerHooks("./resolve-hook.js", import.meta.url);
-    await import("../../plugins/bundled.ts");
+    for (const url of pluginModules) await import(url);
     for (const path of (process.env.G5K_FLOW_PLUGINS ?? "").split(",").filter(Boolean)) {
       try {
         await import(pathToFileURL(resolve(path)).href);
@@ -90,15 +97,15 @@ export function buildProgram(setExit) {
 
   program
     .command("rerun")
-    .description("rerun an archived run (same source, params, seed) and compare summaries")
-    .argument("<run-dir>", "run archive folder")
+    .description("rerun an archived run or a packed artifact (same source, params, seed) and compare summaries")
+    .argument("<run>", "run archive folder, or an artifact .tar.gz made by pack")
     .option("--testbed <name>", "run on another testbed than the archived one")
     .option("--testbed-opt <key=value>", "set a testbed option (repeatable)", collectPair)
     .option("--json", "print only the comparison JSON on stdout")
     .addOption(new Option("--results <dir>", "folder for the new archive (default: beside the original)"))
     .action(async (dir, opts) => {
       const { rerunCommand } = /** @type {typeof import("./rerun-command.ts")} */ (await command("./rerun-command.ts"));
-      setExit(await rerunCommand(dir, opts));
+      setExit(await rerunCommand(dir, { ...opts, defaultResults: DEFAULT_RESULTS }));
     });
 
   program
@@ -109,6 +116,16 @@ export function buildProgram(setExit) {
     .action(async (dirs, opts) => {
       const { compareCommand } = /** @type {typeof import("./compare-command.ts")} */ (await command("./compare-command.ts"));
       setExit(compareCommand(dirs, opts.json ?? false));
+    });
+
+  program
+    .command("pack")
+    .description("pack a run into one self-contained .tar.gz: archive, lockfile, engine version, README with the rerun command, RO-Crate metadata")
+    .argument("<run-dir>", "run archive folder")
+    .option("--out <file>", "artifact to write (default: <run-id>.tar.gz here)")
+    .action(async (dir, opts) => {
+      const { packCommand } = /** @type {typeof import("./pack-command.ts")} */ (await command("./pack-command.ts"));
+      setExit(await packCommand(dir, opts));
     });
 
   program
@@ -208,9 +225,11 @@ function workflowAskingHelp(argv) {
 /**
  * Runs the CLI; returns the exit code. Bad input: one line on stderr, code 2.
  * @param {readonly string[]} argv
+ * @param {{ plugins?: readonly string[] }} [composition] plugin module URLs to register (loaded with the TypeScript engine)
  * @returns {Promise<number>}
  */
-export async function main(argv) {
+export async function main(argv, composition = {}) {
+  pluginModules = composition.plugins ?? [];
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {
