@@ -216,7 +216,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
 
   async deploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {
     const deployed = await this.timed("deploy", nodes.length, ctx, () => this.kadeploy(nodes, options, ctx));
-    this.deployed = this.options.provision ? (await this.provision(deployed, ctx, options.policy)).nodes : deployed;
+    // `vms: false`: the nodes only run processes, no hypervisor to make.
+    this.deployed = this.options.provision && options.vms !== false ? (await this.provision(deployed, ctx, options.policy)).nodes : deployed;
     return this.deployed;
   }
 
