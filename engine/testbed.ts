@@ -4,6 +4,8 @@ import type { FailurePolicy } from "./policy.ts";
 import type { ProcessRunner } from "./process/types.ts";
 import type { StepCounters } from "./progress/types.ts";
 import type { MetricRow } from "./scheduler.ts";
+import type { RoleSpecs } from "./roles.ts";
+import type { FanoutSupport } from "./actions/runners.ts";
 
 /** What a step gives the testbed: logging, progress, cancellation, archive access. */
 export interface StepContext {
@@ -26,15 +28,19 @@ export interface ReserveRequest {
   readonly walltime?: Seconds;
   /** How many times the engine may extend the walltime when it nears its end (default 0). */
   readonly extensions?: number;
-  /** Per-node capacity wanted by simulated testbeds; real ones report theirs. */
+  /** Per-node capacity wanted: simulated and local testbeds make nodes that size; g5k counts at most that many cores per node (its real ones otherwise). */
   readonly cores?: number;
   readonly memoryMiB?: number;
   /** Testbed-specific selectors: sites, cluster, properties... */
   readonly where?: Readonly<Record<string, string>>;
+  /** Named host groups taken from the reserved nodes (by count or label), EnOSlib-style; the engine assigns them. */
+  readonly roles?: RoleSpecs;
 }
 
 export interface DeployOptions {
   readonly image?: string;
+  /** false: the nodes only run processes, no hypervisor (quicker deploys for fan-out and network experiments; default true). */
+  readonly vms?: boolean;
   /** Failed nodes: retried, then excluded or replaced; the step fails below the required count. */
   readonly policy?: FailurePolicy;
 }
@@ -102,8 +108,10 @@ export interface Testbed {
   collect(ctx: StepContext): Promise<TestbedMetrics>;
   /** Frees everything the testbed started. Idempotent; called on interrupt too. */
   release(): Promise<void>;
-  /** Runs commands on the testbed's hosts (ssh, relay tree...); absent where hosts run no processes (sim). */
+  /** Runs commands on the testbed's hosts (pooled ssh); absent where hosts run no processes (sim). */
   processRunner?(): ProcessRunner;
+  /** What the hosts offer beyond pooled SSH (relay program for the tree and broadcast, taktuk); absent: direct SSH only. */
+  fanout?(): FanoutSupport;
   /** When the reservation ends (epoch ms), on testbeds with walltimes. */
   walltimeEnd?(): number | null;
   /** Asks for `seconds` more walltime; resolves with the new end (epoch ms), or null when refused. */

@@ -71,6 +71,7 @@ export function buildProgram(setExit) {
     .option("--seed <n>", "seed of every random stream (default: 1)", parseSeed)
     .option("--config <file.yaml>", "experiment config: testbed, seed, params, testbedOptions (flags win)")
     .option("--json", "print only the final summary JSON on stdout")
+    .option("--dry-run", "validate params and options, list the steps and sweep points with the nodes, VMs and walltime they ask for; reserve nothing, archive nothing")
     .addOption(results())
     .action(async (workflow, opts) => {
       const { runCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
@@ -89,15 +90,15 @@ export function buildProgram(setExit) {
 
   program
     .command("rerun")
-    .description("rerun an archived run (same source, params, seed) and compare summaries")
-    .argument("<run-dir>", "run archive folder")
+    .description("rerun an archived run or a packed artifact (same source, params, seed) and compare summaries")
+    .argument("<run>", "run archive folder, or an artifact .tar.gz made by pack")
     .option("--testbed <name>", "run on another testbed than the archived one")
     .option("--testbed-opt <key=value>", "set a testbed option (repeatable)", collectPair)
     .option("--json", "print only the comparison JSON on stdout")
     .addOption(new Option("--results <dir>", "folder for the new archive (default: beside the original)"))
     .action(async (dir, opts) => {
       const { rerunCommand } = /** @type {typeof import("./rerun-command.ts")} */ (await command("./rerun-command.ts"));
-      setExit(await rerunCommand(dir, opts));
+      setExit(await rerunCommand(dir, { ...opts, defaultResults: DEFAULT_RESULTS }));
     });
 
   program
@@ -108,6 +109,16 @@ export function buildProgram(setExit) {
     .action(async (dirs, opts) => {
       const { compareCommand } = /** @type {typeof import("./compare-command.ts")} */ (await command("./compare-command.ts"));
       setExit(compareCommand(dirs, opts.json ?? false));
+    });
+
+  program
+    .command("pack")
+    .description("pack a run into one self-contained .tar.gz: archive, lockfile, engine version, README with the rerun command, RO-Crate metadata")
+    .argument("<run-dir>", "run archive folder")
+    .option("--out <file>", "artifact to write (default: <run-id>.tar.gz here)")
+    .action(async (dir, opts) => {
+      const { packCommand } = /** @type {typeof import("./pack-command.ts")} */ (await command("./pack-command.ts"));
+      setExit(await packCommand(dir, opts));
     });
 
   program

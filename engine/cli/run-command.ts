@@ -11,6 +11,7 @@ export interface RunCommandOptions {
   readonly testbedOpt?: Record<string, string>;
   readonly seed?: number;
   readonly json?: boolean;
+  readonly dryRun?: boolean;
   readonly results: string;
 }
 
@@ -40,6 +41,16 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
   const config = options.config ? readConfig(options.config) : {};
+  if (options.dryRun) {
+    const { dryRunCommand } = await import("./dry-run.ts");
+    return dryRunCommand(workflowPath, {
+      ...options,
+      params: { ...config.params, ...options.param },
+      testbed: options.testbed ?? config.testbed ?? "sim",
+      testbedOpt: { ...config.testbedOptions, ...options.testbedOpt },
+      seed: options.seed ?? config.seed ?? 1,
+    });
+  }
   const outcome = await runWorkflow({
     workflowPath,
     params: { ...config.params, ...options.param },

@@ -34,8 +34,8 @@ export interface ProgressRenderer {
 /** Counters may be simulated seconds: whole numbers stay whole, others get one decimal. */
 const count = (n: number): string => (Number.isInteger(n) ? String(n) : n.toFixed(1));
 
-/** "42s", "3m05s", "1h02m": a duration for an ETA. */
-export function formatEta(seconds: number): string {
+/** "42s", "3m05s", "1h02m": a duration for an ETA or a walltime. */
+export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
@@ -45,12 +45,12 @@ export function formatEta(seconds: number): string {
 /** `215.3/1800 simulated s (11%), 2 failed, ETA 12s` */
 export function formatCounters(c: StepCounters, eta: number | null = null): string {
   const pct = c.total > 0 ? Math.floor((100 * c.done) / c.total) : 0;
-  const extra = [c.running ? `${c.running} running` : "", c.failed ? `${c.failed} failed` : "", eta !== null ? `ETA ${formatEta(eta)}` : ""].filter(Boolean);
+  const extra = [c.running ? `${c.running} running` : "", c.failed ? `${c.failed} failed` : "", eta !== null ? `ETA ${formatDuration(eta)}` : ""].filter(Boolean);
   return `${count(c.done)}/${count(c.total)}${c.unit ? ` ${c.unit}` : ""} (${pct}%)${extra.length ? `, ${extra.join(", ")}` : ""}`;
 }
 
 /** `sweep compare: 4/12 points done, 1 failed, ETA 20s` */
 export function formatSweep(sweep: string, c: SweepCounters, eta: number | null = null): string {
-  const extra = [c.failed ? `${c.failed} failed` : "", eta !== null ? `ETA ${formatEta(eta)}` : ""].filter(Boolean);
+  const extra = [c.failed ? `${c.failed} failed` : "", eta !== null ? `ETA ${formatDuration(eta)}` : ""].filter(Boolean);
   return `sweep ${sweep}: ${c.done}/${c.total} points done${extra.length ? `, ${extra.join(", ")}` : ""}`;
 }

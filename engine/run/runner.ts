@@ -15,7 +15,8 @@ import { STREAM_SEED_DERIVATION, StreamSeeds } from "../random/streams.ts";
 import { completedCheckpoints } from "./checkpoints.ts";
 import { RunContext, type MetricsBatch, type MetricsTarget } from "./context.ts";
 import { engineInfo } from "./engine-info.ts";
-import { loadWorkflow } from "./loader.ts";
+import { loadWorkflow, type LoadedWorkflow } from "./loader.ts";
+import { PlanContext, type Plan } from "./plan.ts";
 import { onInterrupt } from "./signals.ts";
 import { SweepState, sweepFolder } from "./sweep-state.ts";
 import { watchWalltime } from "./walltime.ts";
@@ -64,17 +65,50 @@ function stamp(date: Date): string {
 
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 
-/**
- * Runs a workflow file end to end: validates everything first (bad input
- * throws UsageError before any archive exists), then archives as it goes.
- */
-export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
+/** What a run checks before it starts: the workflow, its params, the seed, the testbed and its options. */
+export interface PreparedRun {
+  readonly loaded: LoadedWorkflow;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly plugin: TestbedPlugin;
+  readonly testbedOptions: Readonly<Record<string, string>>;
+}
+
+/** Validates a run's inputs; bad input throws UsageError, nothing is created. */
+export async function prepareRun(options: Omit<RunOptions, keyof Presentation | "resultsDir">): Promise<PreparedRun> {
   const loaded = await loadWorkflow(options.workflowPath);
   const params = resolveParams(loaded.workflow.params, options.params);
   if (!Number.isSafeInteger(options.seed)) throw new UsageError(`seed must be an integer, got ${options.seed}`);
   const plugin = await testbeds.resolve(options.testbed);
   const testbedOptions = options.testbedOptions ?? {};
   plugin.validateOptions?.(testbedOptions);
+  return { loaded, params, plugin, testbedOptions };
+}
+
+/**
+ * Walks the workflow against a recording context (see PlanContext): the
+ * steps and sweep points a run would take, with the resources each asks
+ * for. Nothing is reserved, nothing archived. A workflow that throws on the
+ * placeholders is answered as bad input.
+ */
+export async function planRun(options: Omit<RunOptions, keyof Presentation | "resultsDir">): Promise<PreparedRun & { readonly plan: Plan }> {
+  const prepared = await prepareRun(options);
+  const context = new PlanContext(options.seed, prepared.plugin.name);
+  try {
+    await (prepared.loaded.workflow as Workflow<ParamSpecs>).run(context, prepared.params as never);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const last = context.recorded.steps.at(-1)?.step;
+    throw new UsageError(`dry run: the workflow threw${last ? ` after step ${last}` : ""}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
+  return { ...prepared, plan: context.recorded };
+}
+
+/**
+ * Runs a workflow file end to end: validates everything first (bad input
+ * throws UsageError before any archive exists), then archives as it goes.
+ */
+export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
+  const { loaded, params, plugin, testbedOptions } = await prepareRun(options);
 
   const start = new Date();
   const sourceSha256 = sha256(loaded.source);

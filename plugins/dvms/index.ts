@@ -13,7 +13,7 @@ export { DEFAULT_OPTIONS, resolveOptions, type DvmsOptions } from "./options.ts"
 export type { IspGoal, IspOutcome, IspToken } from "./partition.ts";
 export { DvmsScheduler } from "./scheduler.ts";
 export { entropySolver, type PartitionSolver } from "./solver.ts";
-export { DvmsController, type ControllerSpec, type MigrationRequest } from "./real/controller.ts";
+export { DvmsController, type AgentStatus, type ControllerSpec } from "./real/controller.ts";
 export { ProcessDvmsScheduler } from "./real/process-scheduler.ts";
 
 /**

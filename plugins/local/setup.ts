@@ -7,7 +7,7 @@ import { buildGuestImage, chooseAccel, type AccelChoice, type GuestImage } from 
  */
 export const LOCAL_PACKAGES = [
   "qemu-system-x86", "openssh-server", "openssh-client", "libvirt-daemon", "libvirt-daemon-driver-qemu",
-  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "xz-utils", "util-linux",
+  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "iputils-ping", "xz-utils", "util-linux",
 ] as const;
 
 async function missingPackages(packages: readonly string[]): Promise<string[]> {

@@ -1,11 +1,12 @@
 import { cp, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AgentHosting, Seconds } from "../../engine/cluster.ts";
+import type { Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import { PolicyError, underPolicy } from "../../engine/policy.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
-import { SshRunner, type ProcessRunner } from "../../engine/process/index.ts";
+import { RELAY_PROGRAM, SshRunner, type ProcessRunner } from "../../engine/process/index.ts";
+import type { FanoutSupport } from "../../engine/actions/runners.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
 import {
   buildGuestImage,
@@ -80,7 +81,7 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   }
 
   protected requireRuntime(): LibvirtVmRuntime {
-    if (!this.runtime) throw new UsageError("local testbed: deploy the nodes first");
+    if (!this.runtime) throw new UsageError(this.deployed ? "local testbed: the nodes were deployed with vms: false and run no guests" : "local testbed: deploy the nodes first");
     return this.runtime;
   }
 
@@ -88,6 +89,18 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   processRunner(): ProcessRunner {
     if (!this.runner) throw new UsageError("local testbed: deploy the nodes first");
     return this.runner;
+  }
+
+  /**
+   * The nodes share this machine's file system: relays run this node binary
+   * on relay.mjs in place; taktuk checks host keys against the pool's file.
+   */
+  fanout(): FanoutSupport {
+    const knownHosts = this.deployed?.pool.knownHostsFile;
+    return {
+      relayArgv: [process.execPath, RELAY_PROGRAM],
+      ...(knownHosts ? { taktuk: { sshOptions: ["StrictHostKeyChecking=yes", `UserKnownHostsFile=${knownHosts}`] } } : {}),
+    };
   }
 
   async reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
@@ -127,6 +140,12 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
     const started: LocalNode[] = [];
     this.deployed = { pool, nodes: started, stateDir };
     this.runner = new SshRunner({ hostKeyPolicy: { mode: "accept-new", knownHostsFile: pool.knownHostsFile }, connectTimeout: 10 });
+    if (options.vms === false) {
+      // Process-only nodes: sshd in each namespace, no libvirtd (bootVms refuses them).
+      const deployedHosts = pool.hosts.map((h): Node => ({ ...h, capacity: this.capacity! }));
+      ctx.log(`deployed ${deployedHosts.length} process-only nodes (${pool.subnet}), each with sshd`);
+      return deployedHosts;
+    }
     // libvirtd starts one at a time: each probes qemu (CPU-heavy) and two cores are shared.
     let queue: Promise<unknown> = Promise.resolve();
     const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
@@ -164,7 +183,6 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       options: libvirtOptions({ ...this.opts, accel, imageDir: dirname(image.kernel) }),
       prefixLength: SubnetAllocator.PREFIX,
       log: this.init.log,
-      agentHosting: () => this.agentHosting(),
     });
     return deployed;
   }
@@ -206,20 +224,6 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   /** The guest's uptime in seconds, read over SSH through the node hosting it (null when it does not answer). */
   guestUptime(vm: string, timeout: Seconds = 10): Promise<number | null> {
     return this.requireRuntime().uptime(vm, timeout);
-  }
-
-  /** Agents run inside the node's namespace, bound to its address; this process reaches them from the pool's bridge. */
-  private agentHosting(): AgentHosting | undefined {
-    const deployed = this.deployed;
-    if (!deployed) return undefined;
-    return {
-      controllerAddress: deployed.pool.subnet.replace(/\.0\/24$/, ".1"), // the pool's bridge holds .1
-      agent: (name) => {
-        const host = deployed.nodes.find((n) => n.host.name === name)?.host;
-        if (!host) throw new UsageError(`local testbed: unknown node '${name}'`);
-        return { listen: host.address, wrap: ["ip", "netns", "exec", host.labels?.netns ?? host.name] };
-      },
-    };
   }
 
   /** The runtime's figures, the nodes' libvirt and guest console logs archived, and the nodes deploy went on without. */
