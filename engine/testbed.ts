@@ -86,7 +86,7 @@ export interface TestbedMetrics {
 }
 
 /**
- * One reservation on one testbed kind: the steps of DESIGN §5, in order.
+ * One reservation on one testbed kind: the steps of docs/testbeds.md, in order.
  * The engine makes one per `reserve` and releases all of them at the end of
  * a run or on interrupt.
  */

@@ -9,6 +9,8 @@ export interface FanoutSupport {
   readonly relayArgv?: readonly string[];
   /** Options of the taktuk runner (its ssh connector's host-key checks); absent: no taktuk. */
   readonly taktuk?: TaktukOptions;
+  /** argv starting the user-space netem (engine/services/delayer.py) where the hosts' kernel lacks sch_netem. */
+  readonly netemDelayerArgv?: readonly string[];
 }
 
 /**
@@ -25,7 +27,7 @@ export class Runners {
   private treeRunner: TreeRunner | null = null;
   private taktukRunner: TaktukRunner | null = null;
 
-  constructor(readonly direct: ProcessRunner, private readonly support: FanoutSupport = {}, private readonly kind = "this") {}
+  constructor(readonly direct: ProcessRunner, readonly support: FanoutSupport = {}, private readonly kind = "this") {}
 
   ssh(): SshRunner {
     if (!(this.direct instanceof SshRunner)) throw new UsageError(`the ${this.kind} testbed does not reach its hosts by SSH`);

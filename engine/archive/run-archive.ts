@@ -13,7 +13,7 @@ export function safeName(name: string): string {
 }
 
 /**
- * One run's folder (DESIGN §4). The journal is written with one synchronous
+ * One run's folder (docs/archive-format.md). The journal is written with one synchronous
  * write per event, so a killed engine loses nothing it had journaled.
  */
 export class RunArchive {

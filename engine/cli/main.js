@@ -12,9 +12,16 @@ import { collectPair, DEFAULT_RESULTS, parsePositive, parseSeed } from "./option
 let typescript = null;
 
 /**
+ * Plugin modules the entry point composes the engine with (bin/g5k-flow.js:
+ * the bundled plugins); the engine itself never imports a plugin by path.
+ * @type {readonly string[]}
+ */
+let pluginModules = [];
+
+/**
  * Registers tsx (TypeScript at run time, no build step), the `g5k-flow`
- * import resolution for workflows, the bundled plugins and any extra plugin
- * modules named in G5K_FLOW_PLUGINS. Once per process.
+ * import resolution for workflows, the entry point's plugin modules and any
+ * extra ones named in G5K_FLOW_PLUGINS. Once per process.
  */
 export function loadTypeScript() {
   typescript ??= (async () => {
@@ -24,7 +31,7 @@ export function loadTypeScript() {
     const { pathToFileURL } = await import("node:url");
     register();
     registerHooks("./resolve-hook.js", import.meta.url);
-    await import("../../plugins/bundled.ts");
+    for (const url of pluginModules) await import(url);
     for (const path of (process.env.G5K_FLOW_PLUGINS ?? "").split(",").filter(Boolean)) {
       try {
         await import(pathToFileURL(resolve(path)).href);
@@ -218,9 +225,11 @@ function workflowAskingHelp(argv) {
 /**
  * Runs the CLI; returns the exit code. Bad input: one line on stderr, code 2.
  * @param {readonly string[]} argv
+ * @param {{ plugins?: readonly string[] }} [composition] plugin module URLs to register (loaded with the TypeScript engine)
  * @returns {Promise<number>}
  */
-export async function main(argv) {
+export async function main(argv, composition = {}) {
+  pluginModules = composition.plugins ?? [];
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {

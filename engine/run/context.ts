@@ -251,7 +251,8 @@ export class RunContext implements Context {
   async netem(rules: readonly NetemRule[], options: NetemOptions = {}): Promise<NetemReport> {
     const resolved = rules.map((r) => ({ ...r, between: [r.between[0].map((h) => this.resolve(h)), r.between[1].map((h) => this.resolve(h))] as const }));
     const applied = await this.runStep("netem", async (s) => {
-      const netem = await applyNetem(this.runners().direct, resolved, options, s.signal);
+      const runners = this.runners();
+      const netem = await applyNetem(runners.direct, resolved, options, s.signal, runners.support.netemDelayerArgv);
       for (const c of netem.report.checks) s.journal({ event: "netem-rtt", ...c });
       return netem;
     }, summarized((n: Netem) => n.report));

@@ -108,7 +108,7 @@ export class PlanContext implements Context {
 
   async netem(rules: readonly NetemRule[]): Promise<NetemReport> {
     this.record("netem", { rules: rules.map((r) => ({ hosts: r.between[0].length + r.between[1].length, delayMs: r.delayMs })) });
-    return { hosts: 0, checks: [] };
+    return { hosts: 0, checks: [], method: "tc" };
   }
 
   async deploy(nodes: readonly Node[], options: DeployOptions = {}): Promise<readonly Node[]> {

@@ -1,4 +1,6 @@
 import { isIPv4 } from "node:net";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
 import { lookup } from "node:dns/promises";
 import type { Host } from "../hosts.ts";
 import { UsageError } from "../errors.ts";
@@ -29,6 +31,8 @@ export interface RttCheck {
 
 export interface NetemReport {
   readonly hosts: number;
+  /** tc netem, or the user-space delayer on kernels without sch_netem. */
+  readonly method: "tc" | "delayer";
   readonly checks: readonly RttCheck[];
 }
 
@@ -37,6 +41,10 @@ export interface Netem {
   readonly report: NetemReport;
   remove(): Promise<void>;
 }
+
+/** The user-space netem (delayer.py), for hosts whose kernel has no sch_netem; started as `python3 DELAYER_PROGRAM <json>`. */
+export const DELAYER_PROGRAM = fileURLToPath(new URL("./delayer.py", import.meta.url));
+const DELAYER_DEV = "gfdelay0";
 
 /** One host's emulated destinations: peer address -> rule index. */
 type Plan = Map<string, { host: Host; peers: Map<string, number> }>;
@@ -61,7 +69,7 @@ async function ipv4(host: Host): Promise<string> {
  * batch on stdin, made only of checked numbers and addresses), then checks
  * each rule's RTT with ping from its first host of each side to the other's.
  */
-export async function applyNetem(runner: ProcessRunner, rules: readonly NetemRule[], options: NetemOptions = {}, signal?: AbortSignal): Promise<Netem> {
+export async function applyNetem(runner: ProcessRunner, rules: readonly NetemRule[], options: NetemOptions = {}, signal?: AbortSignal, delayer?: readonly string[]): Promise<Netem> {
   rules.forEach(checkRule);
   const tolerance = options.tolerance ?? 0.1;
   const probes = options.probes ?? 5;
@@ -75,20 +83,42 @@ export async function applyNetem(runner: ProcessRunner, rules: readonly NetemRul
       }
     }
   }
+  const routes = new Map<string, { host: Host; dev: string; address: string }>();
+  /** Hosts given a root qdisc, to remove. */
   const devices = new Map<string, { host: Host; dev: string }>();
+  const delayers: { stop: AbortController; done: Promise<HostResult> }[] = [];
   const remove = async () => {
-    await Promise.all([...devices.values()].map(({ host, dev }) => runner.exec(host, 0, { argv: ["tc", "qdisc", "del", "dev", dev, "root"], timeout: 20 })));
+    for (const d of delayers) d.stop.abort();
+    await Promise.all(delayers.map((d) => d.done));
+    delayers.length = 0;
+    await Promise.all([...devices.values()].map(({ host, dev }) => runner.exec(host, 0, { argv: ["tc", "qdisc", "del", "dev", dev, "root"], timeout: 20, expectedExit: [0, 1, 2] })));
     devices.clear();
   };
   try {
     await Promise.all([...plan.values()].map(async ({ host, peers }) => {
       const first = peers.keys().next().value as string;
       const route = must(await runner.exec(host, 0, { argv: ["ip", "-o", "route", "get", first], timeout: 20 }, signal), "ip route get");
-      const dev = /\bdev (\S+)/.exec(route.stdout)?.[1];
-      if (!dev || !/^[A-Za-z0-9_.@-]+$/.test(dev)) throw new Error(`netem: no device towards ${first} on ${host.name}: ${route.stdout.trim()}`);
-      devices.set(host.name, { host, dev: dev.split("@")[0] });
-      must(await runner.exec(host, 0, { argv: ["tc", "-batch", "-"], stdin: tcBatch(devices.get(host.name)!.dev, rules, peers), timeout: 20 }, signal), "tc");
+      const dev = /\bdev (\S+)/.exec(route.stdout)?.[1]?.split("@")[0];
+      const address = /\bsrc (\S+)/.exec(route.stdout)?.[1];
+      if (!dev || !/^[A-Za-z0-9_.-]+$/.test(dev) || !address || !isIPv4(address)) throw new Error(`netem: no device towards ${first} on ${host.name}: ${route.stdout.trim()}`);
+      routes.set(host.name, { host, dev, address });
     }));
+    // tc netem where the kernel has it; else the user-space delayer, where the testbed ships it
+    const probe = [...plan.values()][0];
+    const routeOf = (h: Host) => routes.get(h.name)!;
+    devices.set(probe.host.name, routeOf(probe.host)); // a failed batch may have left its first lines
+    const tc = await runner.exec(probe.host, 0, { argv: ["tc", "-batch", "-"], stdin: tcBatch(routeOf(probe.host).dev, rules, probe.peers), timeout: 20 }, signal);
+    const noNetem = tc.status !== "ok" && /qdisc kind is unknown/.test(tc.stderr);
+    if (tc.status !== "ok" && !(noNetem && delayer)) must(tc, "tc");
+    if (noNetem && delayer) {
+      await remove();
+      await Promise.all([...plan.values()].map(({ host, peers }) => startDelayer(runner, host, routeOf(host), rules, peers, delayer, delayers, signal)));
+    } else {
+      await Promise.all([...plan.values()].filter((p) => p !== probe).map(async ({ host, peers }) => {
+        devices.set(host.name, routeOf(host));
+        must(await runner.exec(host, 0, { argv: ["tc", "-batch", "-"], stdin: tcBatch(routeOf(host).dev, rules, peers), timeout: 20 }, signal), "tc");
+      }));
+    }
     const checks: RttCheck[] = [];
     for (const rule of rules) {
       for (const [from, to] of [[rule.between[0][0], rule.between[1][0]]] as const) {
@@ -100,10 +130,26 @@ export async function applyNetem(runner: ProcessRunner, rules: readonly NetemRul
         }
       }
     }
-    return { report: { hosts: plan.size, checks }, remove };
+    return { report: { hosts: plan.size, checks, method: delayers.length > 0 ? "delayer" : "tc" }, remove };
   } catch (error) {
     await remove().catch(() => undefined);
     throw error;
+  }
+}
+
+/** Starts the delayer on a host and waits until its routes are in place (or it died). */
+async function startDelayer(runner: ProcessRunner, host: Host, route: { dev: string; address: string }, rules: readonly NetemRule[], peers: ReadonlyMap<string, number>, argv: readonly string[], into: { stop: AbortController; done: Promise<HostResult> }[], signal?: AbortSignal): Promise<void> {
+  const byRule = rules.map((r, k) => ({ peers: [...peers].filter(([, i]) => i === k).map(([a]) => a), delayMs: r.delayMs, lossPct: r.lossPct ?? 0, rateMbit: r.rateMbit ?? 0 }));
+  const spec = { dev: DELAYER_DEV, out: route.dev, src: route.address, rules: byRule.filter((r) => r.peers.length > 0), seed: 1 };
+  const stop = new AbortController();
+  let ended: HostResult | null = null;
+  const done = runner.exec(host, 0, { argv: [...argv, JSON.stringify(spec)], killAfter: 2 }, stop.signal).then((r) => (ended = r));
+  into.push({ stop, done });
+  for (let i = 0; ; i++) {
+    const r = await runner.exec(host, 0, { argv: ["ip", "-o", "route", "get", spec.rules[0].peers[0]], timeout: 20 }, signal);
+    if (r.stdout.includes(`dev ${DELAYER_DEV} `)) return;
+    if (ended !== null || i > 100) throw new Error(`netem: the delayer did not start on ${host.name}: ${(ended as HostResult | null)?.stderr.trim() ?? "no route after 10 s"}`);
+    await sleep(100);
   }
 }
 
@@ -120,12 +166,17 @@ function tcBatch(dev: string, rules: readonly NetemRule[], peers: ReadonlyMap<st
   return lines.join("\n") + "\n";
 }
 
-/** Mean RTT in ms from `from` to `address`, by ping (the echo requests lost to emulated loss are not counted). */
+/**
+ * Median RTT in ms from `from` to `address`, by ping: the median, not the
+ * mean, so one echo delayed by a busy machine does not move the check (the
+ * echo requests lost to emulated loss are not counted).
+ */
 export async function rtt(runner: ProcessRunner, from: Host, address: string, probes = 5, signal?: AbortSignal): Promise<number> {
-  const r = await runner.exec(from, 0, { argv: ["ping", "-n", "-q", "-c", String(probes), "-i", "0.2", "-W", "5", address], timeout: 30 + probes, expectedExit: [0, 1] }, signal);
-  const m = /= [\d.]+\/([\d.]+)\//.exec(r.stdout);
-  if (!m) throw new Error(`ping ${address} from ${from.name}: no answer (${r.error ?? r.stderr.trim() ?? r.status})`);
-  return Number(m[1]);
+  const r = await runner.exec(from, 0, { argv: ["ping", "-n", "-c", String(probes), "-i", "0.2", "-W", "5", address], timeout: 30 + probes, expectedExit: [0, 1] }, signal);
+  const times = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+  if (times.length === 0) throw new Error(`ping ${address} from ${from.name}: no answer (${r.error ?? (r.stderr.trim() || r.status)})`);
+  const mid = times.length >> 1;
+  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
 }
 
 function must(r: HostResult, what: string): HostResult {

@@ -75,7 +75,7 @@ export type PublicState =
 const EPSILON = 1e-9;
 
 /**
- * One DVMS node agent (DESIGN §6.2): the whole protocol, written against
+ * One DVMS node agent (docs/dvms.md): the whole protocol, written against
  * the scheduler-facing runtime only, so the simulated datacenter and the
  * TCP agents run this same code. Callbacks only: every step is a message
  * handler or a timer, which a discrete-event kernel fires deterministically.
@@ -203,7 +203,7 @@ export class Agent {
 
   // ---- the token ---------------------------------------------------------
 
-  /** Decides what to do with a token that reached this node (DESIGN §6.2); `ask`: may request a merge. */
+  /** Decides what to do with a token that reached this node (docs/dvms.md); `ask`: may request a merge. */
   private route(token: IspToken, ask = true): void {
     const now = this.rt.now();
     // A token nobody touched for the partition timeout belongs to a partition whose members have left.
@@ -432,7 +432,7 @@ export class Agent {
     for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "update", ...update });
   }
 
-  /** Every announcePeriod while leading: drop silent members, re-announce (DESIGN §6.2 liveness). */
+  /** Every announcePeriod while leading: drop silent members, re-announce (docs/dvms.md, liveness). */
   private tick(): void {
     const l = this.leading;
     if (!l) return;
@@ -610,7 +610,7 @@ export class Agent {
     return up;
   }
 
-  /** The node is down: it forgets everything. An ISP it initiated dies with it (DESIGN §6.2). */
+  /** The node is down: it forgets everything. An ISP it initiated dies with it (docs/dvms.md). */
   private halt(): void {
     const mine = this.membership;
     if (mine?.initiator === this.self) this.ended(mine, "dissolved", 0);

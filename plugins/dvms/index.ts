@@ -1,4 +1,4 @@
-/** DVMS: decentralized scheduling by cooperating node agents (DESIGN §6.2). */
+/** DVMS: decentralized scheduling by cooperating node agents (docs/dvms.md). */
 import type { ClusterRuntime } from "../../engine/cluster.ts";
 import type { Scheduler, SchedulerPlugin } from "../../engine/scheduler.ts";
 import { resolveOptions, type DvmsOptions } from "./options.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../../engine/errors.ts";
 
-/** DVMS tunables; defaults are the VMPlaceS / DESIGN §6.2 values. */
+/** DVMS tunables; defaults are the VMPlaceS values (docs/dvms.md). */
 export interface DvmsOptions {
   /** Smallest partition the solver is tried on (VMPlaceS: 4). */
   readonly minPartitionSize: number;
@@ -20,7 +20,7 @@ export interface DvmsOptions {
   readonly solverTimeLimit: number;
   /** Seed of the overlay's random choices (Vivaldi peer sampling); in a run, the run's stream `dvms.overlay` unless given. */
   readonly seed: number;
-  /** Two Blocked partitions that meet merge into one Growing partition (DESIGN §6.2). */
+  /** Two Blocked partitions that meet merge into one Growing partition (docs/dvms.md). */
   readonly merge: boolean;
   /** How long an initiator holds a merge request while waiting for its own token to come home (s). */
   readonly mergeTimeout: number;

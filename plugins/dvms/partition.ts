@@ -1,6 +1,6 @@
 import type { NodeState, Seconds, VmState } from "../../engine/cluster.ts";
 
-/** Growing: still looking for free nodes; Blocked: came back to its initiator once (DESIGN §6.2). */
+/** Growing: still looking for free nodes; Blocked: came back to its initiator once (docs/dvms.md). */
 export type PartitionState = "growing" | "blocked";
 
 /** What the initiator asks for: relief from an overload, or (underload option) to be emptied. */

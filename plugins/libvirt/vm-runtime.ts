@@ -144,7 +144,7 @@ export class LibvirtVmRuntime {
   }
 
   /**
-   * Starts the planned guests in parallel under `policy` (DESIGN §4): a guest
+   * Starts the planned guests in parallel under `policy` (docs/architecture.md, failure policies): a guest
    * that does not come up is destroyed and tried again (`bootRetries` times
    * unless the policy says otherwise), then excluded; below the policy's
    * required count (default: all) the step fails naming the guests that did

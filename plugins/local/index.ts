@@ -1,4 +1,4 @@
-/** The local real testbed: namespaces as nodes, real sshd, libvirtd, qemu guests and live migrations (DESIGN §5.2). */
+/** The local real testbed: namespaces as nodes, real sshd, libvirtd, qemu guests and live migrations (docs/testbeds.md). */
 import type { TestbedPlugin } from "../../engine/testbed.ts";
 import { parseLocalOptions } from "./options.ts";
 import { setupLocalTestbed } from "./setup.ts";

@@ -7,6 +7,7 @@ import { PolicyError, underPolicy } from "../../engine/policy.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
 import { RELAY_PROGRAM, SshRunner, type ProcessRunner } from "../../engine/process/index.ts";
 import type { FanoutSupport } from "../../engine/actions/runners.ts";
+import { DELAYER_PROGRAM } from "../../engine/services/index.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
 import {
   buildGuestImage,
@@ -37,7 +38,7 @@ const DESTROY_WITHIN: Seconds = 180;
 let accelSaid = false;
 
 /**
- * One reservation of the local real testbed (DESIGN §5.2): nodes are
+ * One reservation of the local real testbed (docs/testbeds.md): nodes are
  * network namespaces of this machine, each with its sshd and libvirtd. Once
  * they are deployed, their guests are driven by the libvirt runtime shared
  * with the g5k and ssh testbeds, as on remote machines.
@@ -93,12 +94,14 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
 
   /**
    * The nodes share this machine's file system: relays run this node binary
-   * on relay.mjs in place; taktuk checks host keys against the pool's file.
+   * on relay.mjs in place, the user-space netem runs in place where this
+   * kernel lacks sch_netem; taktuk checks host keys against the pool's file.
    */
   fanout(): FanoutSupport {
     const knownHosts = this.deployed?.pool.knownHostsFile;
     return {
       relayArgv: [process.execPath, RELAY_PROGRAM],
+      netemDelayerArgv: ["python3", DELAYER_PROGRAM],
       ...(knownHosts ? { taktuk: { sshOptions: ["StrictHostKeyChecking=yes", `UserKnownHostsFile=${knownHosts}`] } } : {}),
     };
   }
