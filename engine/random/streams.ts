@@ -22,14 +22,16 @@ export class StreamSeeds {
     private readonly onNew: (streams: Readonly<Record<string, number>>) => void = () => {},
   ) {}
 
-  seedOf(stream: string): number {
-    let seed = this.given.get(stream);
-    if (seed === undefined) {
-      seed = streamSeed(this.runSeed, stream);
-      this.given.set(stream, seed);
+  /** Seed of `stream`; a part of the run seeded otherwise (a repetition's reservation) passes its seed, recorded as `stream@seed`. */
+  seedOf(stream: string, seed: number = this.runSeed): number {
+    const key = seed === this.runSeed ? stream : `${stream}@${seed}`;
+    let derived = this.given.get(key);
+    if (derived === undefined) {
+      derived = streamSeed(seed, stream);
+      this.given.set(key, derived);
       this.onNew(this.record());
     }
-    return seed;
+    return derived;
   }
 
   record(): Record<string, number> {
