@@ -27,8 +27,8 @@ export interface RunServices {
   readonly signal: AbortSignal;
   /** Checkpoints completed by an earlier attempt (resume), keyed `step:<name>` / `scope:<name>`. */
   readonly previous: ReadonlyMap<string, unknown>;
-  /** Creates a testbed instance; the run releases every instance it made. */
-  newTestbed(): Testbed;
+  /** Creates a testbed instance seeded with `seed` (default: the run seed); the run releases every instance it made. */
+  newTestbed(seed?: number): Testbed;
   /** Node names reserved during the run (for the manifest). */
   noteHosts(names: readonly string[]): void;
   /** A failure that does not stop the workflow (a sweep point) but fails the run. */
@@ -194,7 +194,8 @@ export class RunContext implements Context {
       "reserve",
       async (s) => {
         await this.release();
-        const testbed = this.shared.newTestbed();
+        if (request.seed !== undefined && !Number.isSafeInteger(request.seed)) throw new UsageError(`reserve: seed must be an integer, got ${request.seed}`);
+        const testbed = this.shared.newTestbed(request.seed);
         this.testbed = testbed;
         const nodes = await testbed.reserve(request, s);
         this.shared.noteHosts(nodes.map((n) => n.name));
