@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REDACTED, secretValues } from "../archive/redact.ts";
@@ -256,6 +257,8 @@ interface Execution extends Presentation {
 async function execute(run: Execution): Promise<RunOutcome> {
   const { archive, plugin, testbedOptions } = run;
   const controller = new AbortController();
+  // every host of a fan-out listens for the run's interrupt on this one signal
+  setMaxListeners(0, controller.signal);
   const created: Testbed[] = [];
   const hosts: string[] = [];
   const failures: string[] = [];
