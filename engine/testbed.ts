@@ -122,6 +122,11 @@ export interface Testbed {
 
 export interface TestbedInit {
   readonly seed: number;
+  /**
+   * Seed of the run's random stream `stream` (engine/random/streams.ts),
+   * recorded in the manifest; absent outside a run (derive from `seed`).
+   */
+  readonly streamSeed?: (stream: string) => number;
   /** Testbed options from `--testbed-opt k=v` or the config file. */
   readonly options: Readonly<Record<string, string>>;
   /** Directory of the run's archive, for testbeds that keep files. */
