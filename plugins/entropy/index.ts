@@ -8,3 +8,4 @@ export { readInstanceFile, parseInstance } from "./io/instance-reader.ts";
 export { planToJson, writePlanFile, type PlanJson, type PlanActionJson } from "./io/plan-writer.ts";
 export { solve, type Solution, type SolveOptions, type SolveStatus } from "./solver/solve.ts";
 export type { Problem, VmStatus } from "./model/problem.ts";
+export { hardInstance, INFEASIBLE_KINDS, type HardInstance, type HardInstanceOptions, type InfeasibleKind } from "./generate/hard-instances.ts";

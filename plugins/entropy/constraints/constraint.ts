@@ -33,6 +33,24 @@ export interface Constraint {
   admits?(live: Live, vm: number, node: number): boolean;
   /** Continuous only: may `node` start booting now? */
   admitsNodeBoot?(live: Live, node: number): boolean;
+  /** Static host restriction (ban, fence, among): may `vm` ever end on `node`, whatever else is placed? */
+  allows?(vm: number, node: number): boolean;
+  /** Why the constraint cannot hold within the capacities (a proof, see solver/prove.ts), or null. */
+  infeasible?(b: Bounds): string | null;
+}
+
+/** What infeasibility proofs know before any placement: states, capacities, static host restrictions. */
+export interface Bounds {
+  readonly problem: Problem;
+  readonly targets: Targets;
+  /** True when `vm` runs at the end. */
+  runs(vm: number): boolean;
+  /** Capacity of resource `r` on `node` beside the pinned VMs (0 when the node ends offline). */
+  free(r: number, node: number): number;
+  /** Nodes `vm` may end on: online at the end, allowed by every static restriction, with room for it alone. */
+  allowed(vm: number): readonly number[];
+  /** "cpu 12": an amount of resource `r`, for messages. */
+  describe(r: number, amount: number): string;
 }
 
 /** Resolves the ids of a BtrPlace JSON constraint to element indices (UsageError on bad input). */

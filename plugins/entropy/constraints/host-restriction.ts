@@ -17,14 +17,19 @@ export abstract class HostRestriction implements Constraint {
     this.nodeSet = new Set(nodes);
   }
 
-  protected abstract allows(node: number): boolean;
+  /** Whether the set's VMs may run on `node`. */
+  protected abstract allowsNode(node: number): boolean;
+
+  allows(_vm: number, node: number): boolean {
+    return this.allowsNode(node);
+  }
 
   misplaced(pl: Placement): number[] {
-    return this.vms.filter((v) => pl.host[v] >= 0 && !this.allows(pl.host[v]));
+    return this.vms.filter((v) => pl.host[v] >= 0 && !this.allowsNode(pl.host[v]));
   }
 
   accepts(_pl: Placement, _vm: number, node: number): boolean {
-    return this.allows(node);
+    return this.allowsNode(node);
   }
 
   violation(pl: Placement): string | null {
@@ -33,6 +38,6 @@ export abstract class HostRestriction implements Constraint {
   }
 
   admits(_live: Live, _vm: number, node: number): boolean {
-    return this.allows(node);
+    return this.allowsNode(node);
   }
 }

@@ -1,12 +1,15 @@
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Problem } from "../model/problem.ts";
 import type { Plan } from "../plan/actions.ts";
-import { planReconfiguration } from "../plan/planner.ts";
 import { Budget } from "./budget.ts";
-import { chooseEvictions } from "./evict.ts";
 import { improve } from "./improve.ts";
-import { Placement } from "./placement.ts";
-import { Placer } from "./placer.ts";
+import type { Placement } from "./placement.ts";
+import { proveInfeasible } from "./prove.ts";
+import { FIRST, repairOnce, type Variation } from "./repair.ts";
 import { prepareTargets } from "./targets.ts";
+
+export { violations } from "./repair.ts";
 
 export type SolveStatus = "solved" | "unchanged" | "no-solution" | "timeout";
 
@@ -19,8 +22,10 @@ export interface Solution {
   readonly managedVms: number;
   readonly work: number;
   readonly seconds: number;
-  /** Why there is no solution (first violations), for reports. */
+  /** Why there is no solution: what proves it (no-solution) or that the time ran out (timeout). */
   readonly reasons: readonly string[];
+  /** Repair attempts made (the first plus the revisions after dead ends). */
+  readonly attempts: number;
 }
 
 export interface SolveOptions {
@@ -31,102 +36,80 @@ export interface SolveOptions {
 }
 
 /**
- * Repair-mode solve: VMs stay where they are unless a constraint, a node
- * going offline or an overloaded node forces them out; those are placed
- * again, the result is planned, then improved by local search while the
- * budget lasts (anytime: the best plan so far is kept).
+ * Repair-mode solve (anytime). The first attempt is the plain repair. When
+ * it reaches a dead end (no node for a VM, or moves waiting on each other in
+ * a cycle no pivot breaks) the solver first tries to prove that no plan
+ * exists (prove.ts), then revises the placement while the budget lasts:
+ * destinations that ended in a cycle are avoided (ejecting VMs elsewhere
+ * instead), the greedy choices get seeded noise, VMs may be ejected more
+ * often. The first plan found is improved by local search until the budget
+ * runs out, keeping the best. `no-solution` means proved; `timeout` means the
+ * budget ran out first.
  */
 export function solve(p: Problem, options: SolveOptions = {}): Solution {
   const budget = new Budget(options.timeLimitSeconds ?? 60, options.workLimit);
   // Building the model and scanning every node for overloads is real work, proportional to the datacenter.
   budget.charge(p.nodes.length + p.vms.length);
   const targets = prepareTargets(p);
-  const pl = new Placement(p, targets);
-  const managed = new Set<number>();
-  const queue: number[] = [];
-  const free = (vm: number): void => {
-    if (managed.has(vm) || targets.pinned[vm]) return;
-    managed.add(vm);
-    pl.unplace(vm);
-    queue.push(vm);
-  };
-  for (let v = 0; v < p.vms.length; v++) {
-    if (targets.vmStatus[v] !== "running") continue;
-    const home = p.vmStatus[v] === "running" ? p.host[v] : -1;
-    if (home >= 0) pl.place(v, home);
-    if (home < 0 || !targets.nodeOnline[home]) {
-      pl.unplace(v);
-      managed.add(v);
-      queue.push(v);
+  const avoid = new Map<number, Set<number>>();
+  let managed = 0;
+  for (let attempt = 0; ; attempt++) {
+    const a = repairOnce(p, targets, budget, attempt === 0 ? FIRST : revision(p, attempt, avoid));
+    managed = Math.max(managed, a.managed);
+    if (a.ok) {
+      const best = improve(a.placer, a.plan, budget);
+      const status = best.plan.actions.length === 0 ? "unchanged" : "solved";
+      return { status, placement: best.placement, plan: best.plan, managedVms: managed, work: budget.work, seconds: budget.seconds(), reasons: [], attempts: attempt + 1 };
     }
-  }
-  const misplaced = (): void => {
-    for (const c of p.constraints) for (const v of c.misplaced?.(pl, budget) ?? []) free(v);
-  };
-  // Constraints first, so overloaded nodes count the VMs that leave anyway; again after, for group sums.
-  misplaced();
-  for (let n = 0; n < p.nodes.length; n++) {
-    const excess = pl.excess(n);
-    if (excess.every((x) => x <= 0)) continue;
-    const movable = pl.vmsOn(n).filter((v) => !targets.pinned[v]);
-    const size = (v: number, r: number): number => targets.demand[r][v];
-    for (const v of chooseEvictions(movable, excess, size, (v) => p.durations.migrate[v], budget)) free(v);
-  }
-  misplaced();
-
-  const placer = new Placer(pl, budget);
-  const w = weights(p, targets.demand);
-  queue.sort((a, b) => w[b] - w[a] || a - b);
-  for (let i = 0; i < queue.length; i++) {
-    if (budget.expired()) return failed("timeout", managed.size, budget, ["time limit reached before a placement was found"]);
-    managed.add(queue[i]);
-    if (!placer.placeOne(queue[i], queue)) {
-      return failed("no-solution", managed.size, budget, [`no node can host VM '${p.vms[queue[i]]}'`]);
-    }
-  }
-  const reasons = violations(pl);
-  if (reasons.length > 0) return failed("no-solution", managed.size, budget, reasons);
-  const plan = planReconfiguration(pl, budget);
-  if (!plan) return failed("no-solution", managed.size, budget, ["a migration cycle has no pivot node with room"]);
-  const best = improve(placer, plan, budget);
-  return {
-    status: best.plan.actions.length === 0 ? "unchanged" : "solved",
-    placement: best.placement,
-    plan: best.plan,
-    managedVms: managed.size,
-    work: budget.work,
-    seconds: budget.seconds(),
-    reasons: [],
-  };
-}
-
-/** Size of each VM relative to the mean node capacity: bigger VMs are placed first (first-fit decreasing). */
-function weights(p: Problem, demand: readonly Float64Array[]): Float64Array {
-  const w = new Float64Array(p.vms.length);
-  demand.forEach((d, r) => {
-    const mean = p.capacity[r].reduce((s, c) => s + c, 0) / Math.max(1, p.nodes.length);
-    if (mean > 0) for (let v = 0; v < w.length; v++) w[v] += d[v] / mean;
-  });
-  return w;
-}
-
-/** Capacity and constraint violations of the final configuration. */
-export function violations(pl: Placement): string[] {
-  const { problem: p, targets: t } = pl;
-  const out: string[] = [];
-  for (let n = 0; n < p.nodes.length; n++) {
-    pl.excess(n).forEach((x, r) => {
-      if (x > 1e-9) out.push(`node '${p.nodes[n]}' exceeds its ${p.resources[r]} capacity by ${x}`);
+    const failed = (status: SolveStatus, reason: string): Solution => ({
+      status,
+      placement: null,
+      plan: null,
+      managedVms: managed,
+      work: budget.work,
+      seconds: budget.seconds(),
+      reasons: [reason],
+      attempts: attempt + 1,
     });
-    if (!t.nodeOnline[n] && pl.vmsOn(n).length > 0) out.push(`offline node '${p.nodes[n]}' hosts VMs`);
+    if (attempt === 0 && !a.timeout) {
+      const proof = proveInfeasible(p, targets, budget);
+      if (proof) return failed("no-solution", `no plan exists: ${proof}`);
+    }
+    if (a.timeout || budget.expired()) {
+      return failed("timeout", `time limit reached after ${attempt + 1} placement attempt(s) without a plan (last dead end: ${a.why})`);
+    }
+    learn(avoid, a.stuck, attempt);
   }
-  for (const c of p.constraints) {
-    const why = c.violation(pl);
-    if (why) out.push(why);
-  }
-  return out;
 }
 
-function failed(status: SolveStatus, managedVms: number, budget: Budget, reasons: string[]): Solution {
-  return { status, placement: null, plan: null, managedVms, work: budget.work, seconds: budget.seconds(), reasons };
+/** Seeded noise for attempt `attempt` (so reruns with the same budget make the same attempts). */
+function revision(p: Problem, attempt: number, avoid: ReadonlyMap<number, ReadonlySet<number>>): Variation {
+  const rng = xoroshiro128plus(attempt);
+  const draw = (): number => uniformFloat64(rng);
+  const cost = Float64Array.from(p.vms, () => 1 + draw());
+  const size = Float64Array.from(p.vms, () => 1 + 0.5 * draw());
+  return {
+    placer: {
+      maxEjections: 3 + attempt,
+      clearNodes: true,
+      cursor: Math.floor(draw() * p.nodes.length),
+      avoid: avoid.size === 0 ? undefined : (vm, node) => avoid.get(vm)?.has(node) ?? false,
+    },
+    costNoise: (vm) => cost[vm],
+    sizeNoise: (vm) => size[vm],
+  };
+}
+
+/**
+ * Remembers one destination of a dead-end cycle (changing one move breaks
+ * it); every 8th attempt starts afresh so the avoided set never grows to
+ * forbid every placement.
+ */
+function learn(avoid: Map<number, Set<number>>, stuck: readonly { vm: number; to: number }[], attempt: number): void {
+  if (attempt % 8 === 7) avoid.clear();
+  if (stuck.length === 0) return;
+  const move = stuck[attempt % stuck.length];
+  const set = avoid.get(move.vm) ?? new Set<number>();
+  set.add(move.to);
+  avoid.set(move.vm, set);
 }
