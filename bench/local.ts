@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { median } from "../engine/index.ts";
 import { localTestbed, setupLocalTestbed, type LocalTestbed } from "../plugins/local/index.ts";
-import { domainXml } from "../plugins/local/vms/domain-xml.ts";
-import { stressArgs } from "../plugins/local/load/injector.ts";
-import { SubnetAllocator } from "../plugins/local/vms/subnet.ts";
+import { domainXml } from "../plugins/libvirt/vms/domain-xml.ts";
+import { stressArgs } from "../plugins/libvirt/load/injector.ts";
+import { SubnetAllocator } from "../plugins/libvirt/vms/subnet.ts";
 import { recordingContext } from "../test/local/step-context.ts";
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);

@@ -15,6 +15,7 @@ import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Observation } from "../engine/cluster.ts";
 import { entropySolver, solveObservation } from "../plugins/entropy/index.ts";
+import { median, round } from "../engine/metrics/stats.ts";
 
 const DATA = fileURLToPath(new URL("../../shared/data/btrplace-std-perf/", import.meta.url));
 const INSTANCES = ["issue-100", "li3", "li4", "li5", "li6", "nr3", "nr4", "nr5", "nr6"];
@@ -22,8 +23,7 @@ const RUNS = 3;
 const TIME_LIMIT = 60;
 const TARGET_SECONDS_5000 = 5;
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+const r3 = (x: number | null): number => round(x) ?? Number.NaN;
 
 async function instance(name: string) {
   const runs = [];

@@ -68,7 +68,8 @@ export class IspLog implements DvmsEvents {
       goal: r.goal,
       start: r.start,
       end: r.end?.at ?? null,
-      duration: r.end ? r.end.at - r.start : null,
+      // the ISP's own lifetime, not the time to solve its overload (docs/metrics.md)
+      ispDuration: r.end ? r.end.at - r.start : null,
       size: r.end?.size ?? null,
       hops: r.end?.hops ?? null,
       migrations: r.end?.migrations ?? null,

@@ -23,12 +23,12 @@ export type { NodeVmRuntime, NodeVmRuntimeEnv, NodeVmRuntimeFactory, VmPlanEntry
 export { planVms } from "./vms.ts";
 export { G5kClient } from "./api/client.ts";
 export type { ClientInit } from "./api/client.ts";
-export { systemClock, defaultBackoff, pollDelay } from "./api/clock.ts";
-export type { BackoffPolicy, Clock } from "./api/clock.ts";
+export { systemClock, defaultBackoff, pollDelay } from "../../engine/batch/clock.ts";
+export type { BackoffPolicy, Clock } from "../../engine/batch/clock.ts";
 export { Credentials, loadCredentials } from "./api/credentials.ts";
 export { G5kApiError, formatApiError } from "./api/errors.ts";
 export { checkApiUrl } from "./api/http.ts";
 export { vlanHostName, vlanKind } from "./api/kavlan.ts";
 export { findSlot, freeNodes } from "./api/status.ts";
-export { resourceString, oarWalltime } from "./api/jobs.ts";
+export { resourceString } from "./api/jobs.ts";
 export { submitAllOrNothing, findJobsByName } from "./multisite.ts";

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../../engine/errors.ts";
-import { libvirtOptionShape } from "../local/index.ts";
+import { libvirtOptionShape } from "../libvirt/index.ts";
 import { checkApiUrl, DEFAULT_API } from "./api/http.ts";
 
 /** Walltime as seconds, "H:MM:SS", "90m" or "2h". */

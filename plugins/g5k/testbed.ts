@@ -12,16 +12,17 @@ import type {
   Testbed,
   TestbedInit,
 } from "../../engine/testbed.ts";
-import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, VmRuntimeSteps } from "../local/index.ts";
-import type { IpMac } from "../local/index.ts";
+import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, VmRuntimeSteps } from "../libvirt/index.ts";
+import type { IpMac } from "../libvirt/index.ts";
 import { gatewayHost, readNodeAddresses } from "./access.ts";
 import { G5kClient } from "./api/client.ts";
-import { systemClock } from "./api/clock.ts";
-import type { BackoffPolicy, Clock } from "./api/clock.ts";
+import { systemClock } from "../../engine/batch/clock.ts";
+import type { BackoffPolicy, Clock } from "../../engine/batch/clock.ts";
 import { DEFAULT_CREDENTIALS_FILE, loadCredentials } from "./api/credentials.ts";
 import type { Credentials } from "./api/credentials.ts";
 import type { JobDoc } from "./api/documents.ts";
-import { oarWalltime, resourceString } from "./api/jobs.ts";
+import { resourceString } from "./api/jobs.ts";
+import { oarWalltime } from "../../engine/batch/job.ts";
 import type { JobRef, JobSubmission } from "./api/jobs.ts";
 import { vlanHostName } from "./api/kavlan.ts";
 import type { NodeInfo } from "./api/reference.ts";

@@ -3,7 +3,7 @@ import type { Node, Vm } from "../../engine/hosts.ts";
 import type { FailurePolicy } from "../../engine/policy.ts";
 import type { SshRunner } from "../../engine/process/index.ts";
 import type { BootVmsOptions, StepContext, Testbed } from "../../engine/testbed.ts";
-import type { IpMac, VmBootSpec, VmRuntimeStep } from "../local/index.ts";
+import type { IpMac, VmBootSpec, VmRuntimeStep } from "../libvirt/index.ts";
 
 /** One VM to start: where, under which name, with the address its site's DHCP will give its MAC. */
 export type VmPlanEntry = VmBootSpec;

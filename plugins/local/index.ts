@@ -9,19 +9,11 @@ export { setupLocalTestbed, LOCAL_PACKAGES, type LocalSetup } from "./setup.ts";
 export { teardownLocalTestbed, listLocalLeftovers, isLocalClean, type LocalLeftovers } from "./teardown.ts";
 export { LocalTestbed } from "./testbed.ts";
 export { parseLocalOptions, type LocalOptions } from "./options.ts";
-// The libvirt-over-SSH VM runtime, shared with the testbeds whose nodes are remote machines (g5k, ssh).
-export { LibvirtVmRuntime, type LibvirtRuntimeInit, type VmBootSpec } from "./vm-runtime.ts";
-export { libvirtOptionShape, libvirtOptions, type LibvirtRuntimeOptions } from "./vm-runtime-options.ts";
-export { VmRuntimeSteps, type VmRuntimeStep } from "./vm-runtime-steps.ts";
-export { ipMacPairs, macForIp, cidrContains, type IpMac } from "./ip-mac.ts";
-export { LOCAL_URI, virsh } from "./virsh.ts";
-export { placeVms } from "./vms/placement.ts";
 // Nodes as namespaces (sshd + libvirtd), for harnesses that stand in for remote machines (g5k stand-in, ssh tests).
 export { deployNodes, destroyNodes, vmBridgeName, type LocalNode, type LocalNodes } from "./node/deploy.ts";
 export { attachNode } from "./node/vmnet.ts";
 export { reserveNodes, releaseReservation, type Reservation } from "./reservations.ts";
 export { createHostPool, type HostPool } from "./netns/index.ts";
-export { buildGuestImage, type GuestImage } from "./guest/build.ts";
 
 export const localTestbed: TestbedPlugin = {
   name: "local",

@@ -1,6 +1,5 @@
 import { execa } from "execa";
-import { buildGuestImage, type GuestImage } from "./guest/build.ts";
-import { chooseAccel, type AccelChoice } from "./accel.ts";
+import { buildGuestImage, chooseAccel, type AccelChoice, type GuestImage } from "../libvirt/index.ts";
 
 /**
  * Debian packages of the local testbed. Not libvirt-daemon-system: it pulls

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { cacheRoot } from "./guest/build.ts";
+import { cacheRoot } from "../libvirt/index.ts";
 import { destroyPool, findProcesses, killAll, listLeftovers, type Leftovers, type ProcessEntry } from "./netns/index.ts";
 import { dropDeadReservations, LOCAL_STATE, liveReservations } from "./reservations.ts";
 

@@ -7,17 +7,22 @@ import { PolicyError, underPolicy } from "../../engine/policy.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
 import { SshRunner, type ProcessRunner } from "../../engine/process/index.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
-import { chooseAccel, type AccelChoice } from "./accel.ts";
-import { buildGuestImage, type GuestImage } from "./guest/build.ts";
+import {
+  buildGuestImage,
+  chooseAccel,
+  LibvirtVmRuntime,
+  libvirtOptions,
+  oneLine,
+  placeVms,
+  SubnetAllocator,
+  virsh,
+  VmRuntimeSteps,
+  type AccelChoice,
+  type GuestImage,
+} from "../libvirt/index.ts";
 import { createNodePool, destroyNodes, libvirtdPid, startNode, type LocalNode, type LocalNodes } from "./node/deploy.ts";
 import type { LocalOptions } from "./options.ts";
 import { releaseReservation, reserveNodes, type Reservation } from "./reservations.ts";
-import { LibvirtVmRuntime } from "./vm-runtime.ts";
-import { libvirtOptions } from "./vm-runtime-options.ts";
-import { VmRuntimeSteps } from "./vm-runtime-steps.ts";
-import { placeVms } from "./vms/placement.ts";
-import { SubnetAllocator } from "./vms/subnet.ts";
-import { oneLine, virsh } from "./virsh.ts";
 import { within } from "./within.ts";
 
 /** Seconds a started node's libvirtd has to answer virsh before the attempt fails. */

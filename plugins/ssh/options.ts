@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../../engine/errors.ts";
-import { libvirtOptionShape } from "../local/index.ts";
+import { libvirtOptionShape } from "../libvirt/index.ts";
 
 /** `--testbed-opt key=value` options of the ssh testbed (README.md lists them). */
 const schema = z

@@ -3,7 +3,7 @@ import type { Node, Vm } from "../../engine/hosts.ts";
 import { underPolicy } from "../../engine/policy.ts";
 import { SshRunner } from "../../engine/process/index.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Testbed, TestbedInit } from "../../engine/testbed.ts";
-import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, placeVms, virsh, VmRuntimeSteps } from "../local/index.ts";
+import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, placeVms, virsh, VmRuntimeSteps } from "../libvirt/index.ts";
 import type { Inventory, InventoryHost } from "./inventory.ts";
 import type { SshOptions } from "./options.ts";
 

@@ -22,7 +22,7 @@ describe("DVMS protocol on scripted rings", () => {
         goal: "overload",
         start: 1,
         end: isp.end!.at,
-        duration: isp.end!.at - 1,
+        ispDuration: isp.end!.at - 1,
         size: minPartitionSize,
         hops: minPartitionSize - 1,
         migrations: 1,

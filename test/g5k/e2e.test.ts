@@ -13,7 +13,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readJournal, readManifest } from "../../engine/archive/run-archive.ts";
 import { createG5kTestbed } from "../../plugins/g5k/index.ts";
-import { buildGuestImage } from "../../plugins/local/index.ts";
+import { buildGuestImage } from "../../plugins/libvirt/index.ts";
 import { recordingContext } from "../local/step-context.ts";
 import { ROOT } from "../engine/cli-helpers.ts";
 import { namespacedG5k, type NamespacedG5k } from "./namespaced.ts";

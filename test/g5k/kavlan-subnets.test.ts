@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { vlanHostName, vlanKind } from "../../plugins/g5k/index.ts";
-import { cidrContains, ipMacPairs, macForIp } from "../../plugins/local/index.ts";
+import { cidrContains, ipMacPairs, macForIp } from "../../plugins/libvirt/index.ts";
 import { readJson } from "./standin/fixtures.ts";
 import { harness } from "./helpers.ts";
 import type { Harness } from "./helpers.ts";

@@ -5,17 +5,17 @@ import { execa } from "execa";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../engine/errors.ts";
-import { cpioArchive } from "../../plugins/local/guest/cpio.ts";
-import { GaussianLoad, stressArgs, toSlot } from "../../plugins/local/load/injector.ts";
+import { cpioArchive } from "../../plugins/libvirt/guest/cpio.ts";
+import { GaussianLoad, stressArgs, toSlot } from "../../plugins/libvirt/load/injector.ts";
 import { parseLocalOptions } from "../../plugins/local/options.ts";
 import type { HostResult } from "../../engine/process/index.ts";
-import { failureLine, migrateArgv, parseDomstats, parseJobInfo } from "../../plugins/local/virsh.ts";
+import { failureLine, migrateArgv, parseDomstats, parseJobInfo } from "../../plugins/libvirt/virsh.ts";
 import { sh } from "../../plugins/local/netns/run.ts";
 import { within } from "../../plugins/local/within.ts";
-import { placeVms } from "../../plugins/local/vms/placement.ts";
-import { macForIp } from "../../plugins/local/ip-mac.ts";
-import { SubnetAllocator } from "../../plugins/local/vms/subnet.ts";
-import { domainXml } from "../../plugins/local/vms/domain-xml.ts";
+import { placeVms } from "../../plugins/libvirt/vms/placement.ts";
+import { macForIp } from "../../plugins/libvirt/ip-mac.ts";
+import { SubnetAllocator } from "../../plugins/libvirt/vms/subnet.ts";
+import { domainXml } from "../../plugins/libvirt/vms/domain-xml.ts";
 
 describe("cpio newc writer", () => {
   it("writes an archive busybox cpio extracts with the same tree, contents and modes", async () => {

@@ -1,6 +1,6 @@
 /**
- * The ssh testbed shares the VM runtime with g5k through plugins/local, where
- * it lives: it does not depend on the g5k plugin (ssh -> local only).
+ * The testbeds whose nodes run libvirtd share the VM runtime through
+ * plugins/libvirt: no testbed depends on a sibling testbed.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
@@ -18,11 +18,16 @@ function pluginImports(plugin: string): string[] {
 }
 
 describe("plugin dependencies", () => {
-  it("ssh uses local (the libvirt VM runtime, guest addresses, forwarded steps), never g5k", () => {
-    expect(pluginImports("ssh")).toEqual(["local"]);
+  it("ssh uses libvirt (the VM runtime, guest addresses, forwarded steps), never g5k or local", () => {
+    expect(pluginImports("ssh")).toEqual(["libvirt"]);
   });
 
-  it("g5k uses local for the same, and nothing of ssh", () => {
-    expect(pluginImports("g5k")).toEqual(["local"]);
+  it("g5k uses libvirt for the same, and nothing of ssh or local", () => {
+    expect(pluginImports("g5k")).toEqual(["libvirt"]);
+  });
+
+  it("local uses libvirt, and libvirt no testbed", () => {
+    expect(pluginImports("local")).toEqual(["libvirt"]);
+    expect(pluginImports("libvirt")).toEqual([]);
   });
 });

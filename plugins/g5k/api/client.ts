@@ -1,5 +1,5 @@
-import { defaultBackoff } from "./clock.ts";
-import type { BackoffPolicy } from "./clock.ts";
+import { defaultBackoff } from "../../../engine/batch/clock.ts";
+import type { BackoffPolicy } from "../../../engine/batch/clock.ts";
 import { DeploymentsApi } from "./deployments.ts";
 import { G5kHttp } from "./http.ts";
 import type { HttpInit } from "./http.ts";

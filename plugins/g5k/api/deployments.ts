@@ -1,5 +1,5 @@
-import { pollUntil } from "./clock.ts";
-import type { BackoffPolicy } from "./clock.ts";
+import { pollUntil } from "../../../engine/batch/clock.ts";
+import type { BackoffPolicy } from "../../../engine/batch/clock.ts";
 import { deploymentDoc } from "./documents.ts";
 import type { DeploymentDoc } from "./documents.ts";
 import type { G5kHttp } from "./http.ts";

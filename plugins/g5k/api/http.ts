@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { UsageError } from "../../../engine/errors.ts";
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../../../engine/batch/clock.ts";
 import type { Credentials } from "./credentials.ts";
 import { G5kApiError, isTransient, oneLine } from "./errors.ts";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { UsageError } from "../../../engine/errors.ts";
-import { pollUntil } from "./clock.ts";
-import type { BackoffPolicy } from "./clock.ts";
+import type { BackoffPolicy } from "../../../engine/batch/clock.ts";
+import { isFinal, oarWalltime, waitJobRunning } from "../../../engine/batch/job.ts";
 import { collectionOf, jobDoc, walltimeDoc } from "./documents.ts";
 import type { JobDoc, WalltimeDoc } from "./documents.ts";
 import type { G5kHttp } from "./http.ts";
@@ -35,15 +35,6 @@ export interface JobRef {
   readonly uid: number;
 }
 
-/** Seconds -> OAR's "H:MM:SS". */
-export function oarWalltime(seconds: number): string {
-  if (!Number.isInteger(seconds) || seconds <= 0) throw new UsageError(`g5k: walltime must be a positive whole number of seconds, got ${seconds}`);
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return `${h}:${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
-}
-
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /**
@@ -57,11 +48,6 @@ export function resourceString(request: JobRequest): string {
   if (request.vlan) parts.push(`{type='${request.vlan}'}/vlan=1`);
   if (request.subnets22) parts.push(`slash_22=${request.subnets22}`);
   return `${parts.join("+")},walltime=${oarWalltime(request.walltime)}`;
-}
-
-/** States after which a job will never run again. */
-export function isFinal(state: string): boolean {
-  return state === "error" || state === "terminated";
 }
 
 export class JobsApi {
@@ -110,18 +96,7 @@ export class JobsApi {
   }
 
   /** Polls with back-off until the job runs; throws if it ends first. */
-  async waitRunning(ref: JobRef, signal?: AbortSignal, onWait?: (job: JobDoc, nextDelay: number) => void): Promise<JobDoc> {
-    const job = await pollUntil(
-      this.http.clock,
-      this.backoff,
-      () => this.get(ref, signal),
-      (j) => j.state === "running" || isFinal(j.state),
-      signal,
-      onWait,
-    );
-    if (job.state !== "running") {
-      throw new Error(`g5k: job ${ref.uid} on ${ref.site} ended (${job.state}) before running${job.message ? `: ${job.message}` : ""}`);
-    }
-    return job;
+  waitRunning(ref: JobRef, signal?: AbortSignal, onWait?: (job: JobDoc, nextDelay: number) => void): Promise<JobDoc> {
+    return waitJobRunning(`g5k: job ${ref.uid} on ${ref.site}`, this.http.clock, this.backoff, () => this.get(ref, signal), signal, onWait);
   }
 }

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
+import { LIBVIRT_TCP_PORT } from "../../libvirt/index.ts";
 import { sh } from "../netns/index.ts";
 
 /** libvirt's state directories, each bind-mounted privately per node (`unshare -m`), as if each node had its own disk. */
@@ -13,7 +14,6 @@ const PRIVATE_DIRS = {
   cache: "/var/cache/libvirt",
 } as const;
 
-export const LIBVIRT_TCP_PORT = 16509;
 /** Seconds libvirtd has to daemonise. */
 const LAUNCH_LIMIT = 120;
 

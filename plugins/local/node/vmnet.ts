@@ -1,7 +1,6 @@
+import { NODE_VM_BRIDGE } from "../../libvirt/index.ts";
 import { sh } from "../netns/index.ts";
 
-/** The bridge inside each node that its guests' taps join (a namespace-local name). */
-export const NODE_VM_BRIDGE = "vmbr";
 const NODE_UPLINK = "vmup";
 
 async function ip(args: readonly string[], namespace?: string): Promise<void> {

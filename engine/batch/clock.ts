@@ -30,7 +30,7 @@ export const systemClock: Clock = {
 };
 
 /**
- * Polling back-off of DESIGN §5.3: 5 s rising geometrically to a 45 s
+ * Polling back-off of batch jobs (Grid'5000 API, OAR REST API): 5 s rising geometrically to a 45 s
  * plateau, then 150 s once the wait has lasted `longAfter` seconds (a job
  * queued for long will not start in the next minute; the API must not be
  * hammered).

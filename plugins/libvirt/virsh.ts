@@ -1,6 +1,8 @@
 import type { Seconds } from "../../engine/cluster.ts";
 import type { HostResult } from "../../engine/process/index.ts";
-import { LIBVIRT_TCP_PORT } from "./node/libvirtd.ts";
+
+/** The port every node's libvirtd listens on (virsh and migrations reach it over TCP). */
+export const LIBVIRT_TCP_PORT = 16509;
 
 /**
  * virsh command lines, run on a node over SSH as on Grid'5000. A node's

@@ -1,4 +1,5 @@
-import { NODE_VM_BRIDGE } from "../node/vmnet.ts";
+/** The bridge inside each node that its guests' taps join (a node-local name). */
+export const NODE_VM_BRIDGE = "vmbr";
 
 export interface DomainSpec {
   readonly name: string;
