@@ -26,4 +26,6 @@ export interface SchedulerPlugin<Options = Record<string, unknown>> {
   readonly name: string;
   readonly description: string;
   create(cluster: ClusterRuntime, options?: Partial<Options>): Scheduler;
+  /** Loads what `create` will need with these options and cannot load synchronously (e.g. a WebAssembly solver). */
+  prepare?(options?: Partial<Options>): Promise<void>;
 }

@@ -201,6 +201,7 @@ export class RunContext implements Context {
       async (s) => {
         const testbed = this.reserved();
         const plugin = await schedulers.resolve(scheduler);
+        await plugin.prepare?.(options.options as never);
         const running = plugin.create(testbed.cluster(), options.options as never);
         running.start();
         try {

@@ -4,7 +4,8 @@ import { Agent } from "../agent.ts";
 import type { DvmsEvents } from "../isp-log.ts";
 import { resolveOptions } from "../options.ts";
 import { makeOverlay } from "../overlays.ts";
-import { entropySolver } from "../solver.ts";
+import { loadExactSolver } from "../../entropy/index.ts";
+import { partitionSolver } from "../solver.ts";
 import { LineSocket } from "./framing.ts";
 import { kindOf, type AgentEvent, type AgentToController, type ControllerToAgent } from "./link.ts";
 import { LocalView } from "./local-view.ts";
@@ -66,11 +67,13 @@ export function runAgentProcess(spec: AgentProcessSpec): void {
           },
         });
         const overlay = makeOverlay(options, [...peers.keys()], (a, b) => network.latency(a, b));
-        const a = new Agent({ self: spec.node, runtime, overlay, solve: entropySolver, events, options });
+        const a = new Agent({ self: spec.node, runtime, overlay, solve: partitionSolver(options.solver), events, options });
         agent = a;
         a.attach();
         view.onLoadChange((_node, overloaded) => a.loadChanged(overloaded));
-        a.start();
+        // The exact solver's WebAssembly loads before the agent may solve.
+        if (options.solver === "exact") void loadExactSolver().then(() => a.start());
+        else a.start();
         return;
       }
       case "vms":

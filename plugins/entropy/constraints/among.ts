@@ -1,6 +1,6 @@
 import type { Live } from "../plan/live.ts";
 import type { Placement } from "../solver/placement.ts";
-import type { Bounds, Constraint, ConstraintKind } from "./constraint.ts";
+import type { Bounds, Constraint, ConstraintKind, LinearModel, Term } from "./constraint.ts";
 import { largest, overflow } from "./support.ts";
 
 /** The running VMs of the set all run inside one of the node groups. */
@@ -59,6 +59,27 @@ export class Among implements Constraint {
       return running.every((v) => b.allowed(v).some((n) => inGroup.has(n))) && overflow(b, running, g) === null;
     };
     return running.length === 0 || this.groups.some(fits) ? null : `among: none of its ${this.groups.length} node groups can hold its ${running.length} VMs`;
+  }
+
+  /** One chosen group (y); a VM may only end on a node of the chosen group. */
+  linear(m: LinearModel): void {
+    const running = this.vms.filter((v) => m.fixedOn(v) !== -2);
+    if (running.length === 0) return;
+    const y = this.groups.map(() => m.binary("among"));
+    m.row(y.map((name): Term => [1, name]), "=", 1);
+    for (const v of running) {
+      const f = m.fixedOn(v);
+      if (f >= 0) {
+        const g = this.group(f);
+        if (g < 0) return m.row([], "<=", -1);
+        m.row([[1, y[g]]], "=", 1);
+        continue;
+      }
+      for (const n of m.candidates(v)) {
+        const x = m.x(v, n);
+        if (x) m.row([[1, x], [-1, y[this.group(n)]]], "<=", 0);
+      }
+    }
   }
 
   admits(live: Live, vm: number, node: number): boolean {

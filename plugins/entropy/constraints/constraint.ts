@@ -37,6 +37,31 @@ export interface Constraint {
   allows?(vm: number, node: number): boolean;
   /** Why the constraint cannot hold within the capacities (a proof, see solver/prove.ts), or null. */
   infeasible?(b: Bounds): string | null;
+  /** Adds the constraint's rows to the exact mode's MIP (solver/exact/); constraints without it make the model inexact. */
+  linear?(m: LinearModel): void;
+}
+
+/** A linear term: coefficient times a binary variable's name. */
+export type Term = readonly [number, string];
+
+/**
+ * The exact mode's MIP as constraints see it: x(vm, node) = 1 when `vm`
+ * ends on `node`. Only free VMs have variables; fixed ones (pinned, or left
+ * out of a restricted model) sit on `fixedOn(vm)`.
+ */
+export interface LinearModel {
+  readonly problem: Problem;
+  readonly targets: Targets;
+  /** The variable of (vm, node), or null when vm cannot end there (or is fixed). */
+  x(vm: number, node: number): string | null;
+  /** Node a fixed running VM ends on; -1 for a free VM; -2 when the VM does not run at the end. */
+  fixedOn(vm: number): number;
+  /** Nodes a free VM may end on. */
+  candidates(vm: number): readonly number[];
+  /** A fresh binary variable. */
+  binary(prefix: string): string;
+  /** sum(terms) op rhs. */
+  row(terms: readonly Term[], op: "<=" | ">=" | "=", rhs: number): void;
 }
 
 /** What infeasibility proofs know before any placement: states, capacities, static host restrictions. */

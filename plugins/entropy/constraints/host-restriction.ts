@@ -1,6 +1,6 @@
 import type { Live } from "../plan/live.ts";
 import type { Placement } from "../solver/placement.ts";
-import type { Constraint } from "./constraint.ts";
+import type { Constraint, LinearModel } from "./constraint.ts";
 
 /** Common shape of ban and fence: each VM of a set may run only on the nodes `allows` accepts. */
 export abstract class HostRestriction implements Constraint {
@@ -30,6 +30,11 @@ export abstract class HostRestriction implements Constraint {
 
   accepts(_pl: Placement, _vm: number, node: number): boolean {
     return this.allowsNode(node);
+  }
+
+  /** `allows` already keeps the forbidden variables out; a fixed VM on a forbidden node makes the model infeasible. */
+  linear(m: LinearModel): void {
+    if (this.vms.some((v) => m.fixedOn(v) >= 0 && !this.allowsNode(m.fixedOn(v)))) m.row([], "<=", -1);
   }
 
   violation(pl: Placement): string | null {

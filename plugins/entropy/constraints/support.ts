@@ -1,5 +1,5 @@
 import type { Problem } from "../model/problem.ts";
-import type { Bounds } from "./constraint.ts";
+import type { Bounds, LinearModel, Term } from "./constraint.ts";
 
 /** Index of resource `rc`; prepare/accepts only run on problems whose builder declared it. */
 export function rcIndex(p: Pick<Problem, "resources">, rc: string): number {
@@ -17,6 +17,29 @@ export function overflow(b: Bounds, vms: readonly number[], nodes: readonly numb
     if (need > offer + 1e-9) return `${b.describe(r, need)} > ${Math.round(offer * 1000) / 1000}`;
   }
   return null;
+}
+
+/** The terms saying how many of `vms` end on `node`, plus how many fixed ones are there already. */
+export function presence(m: LinearModel, vms: Iterable<number>, node: number): { terms: Term[]; fixed: number } {
+  const terms: Term[] = [];
+  let fixed = 0;
+  for (const v of vms) {
+    if (m.fixedOn(v) === node) fixed++;
+    const x = m.x(v, node);
+    if (x) terms.push([1, x]);
+  }
+  return { terms, fixed };
+}
+
+/** Nodes where any of `vms` may end (free: candidates; fixed: its node). */
+export function reachable(m: LinearModel, vms: Iterable<number>): Set<number> {
+  const nodes = new Set<number>();
+  for (const v of vms) {
+    const f = m.fixedOn(v);
+    if (f >= 0) nodes.add(f);
+    else if (f === -1) for (const n of m.candidates(v)) nodes.add(n);
+  }
+  return nodes;
 }
 
 /** Groups `vms` by the node they are placed on (skipping unplaced ones). */

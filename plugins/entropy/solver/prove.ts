@@ -19,7 +19,7 @@ export function proveInfeasible(p: Problem, t: Targets, budget: Budget): string 
   return totalCapacity(b) ?? vmWithoutNode(b) ?? constraintBound(b) ?? deadlock(p, t, budget);
 }
 
-class StaticBounds implements Bounds {
+export class StaticBounds implements Bounds {
   private readonly restricting: ConstraintIndex;
   /** Capacity left beside the VMs pinned to their node; 0 on nodes offline at the end. */
   private readonly room: Float64Array[];

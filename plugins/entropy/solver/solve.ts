@@ -1,13 +1,8 @@
-import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Problem } from "../model/problem.ts";
 import type { Plan } from "../plan/actions.ts";
-import { Budget } from "./budget.ts";
-import { improve } from "./improve.ts";
+import { solveExact } from "./exact/solve-exact.ts";
+import { solveHeuristic } from "./heuristic.ts";
 import type { Placement } from "./placement.ts";
-import { proveInfeasible } from "./prove.ts";
-import { FIRST, repairOnce, type Variation } from "./repair.ts";
-import { prepareTargets } from "./targets.ts";
 
 export { violations } from "./repair.ts";
 
@@ -26,6 +21,8 @@ export interface Solution {
   readonly reasons: readonly string[];
   /** Repair attempts made (the first plus the revisions after dead ends). */
   readonly attempts: number;
+  /** Exact mode only. */
+  readonly exact?: ExactReport;
 }
 
 export interface SolveOptions {
@@ -33,83 +30,31 @@ export interface SolveOptions {
   readonly timeLimitSeconds?: number;
   /** Work-unit limit (deterministic: replaces the wall-time limit), set on the simulated clock. */
   readonly workLimit?: number;
+  /** The repair heuristic (default), or the exact MIP (solver/exact/; load it first with loadExactSolver). */
+  readonly solver?: SolverKind;
 }
 
-/**
- * Repair-mode solve (anytime). The first attempt is the plain repair. When
- * it reaches a dead end (no node for a VM, or moves waiting on each other in
- * a cycle no pivot breaks) the solver first tries to prove that no plan
- * exists (prove.ts), then revises the placement while the budget lasts:
- * destinations that ended in a cycle are avoided (ejecting VMs elsewhere
- * instead), the greedy choices get seeded noise, VMs may be ejected more
- * often. The first plan found is improved by local search until the budget
- * runs out, keeping the best. `no-solution` means proved; `timeout` means the
- * budget ran out first.
- */
+export type SolverKind = "heuristic" | "exact";
+
+/** What the exact mode reports about its MIP. */
+export interface ExactReport {
+  /** HiGHS's status ("Optimal", "Time limit reached", "Infeasible"...). */
+  readonly status: string;
+  /** Every movable VM and every node it may use were in the model, and every constraint had rows. */
+  readonly complete: boolean;
+  /** Proved optimal (status Optimal on a complete model). */
+  readonly optimal: boolean;
+  /** Migration cost of the MIP's solution (sum of migration durations, the cost if all start at t = 0). */
+  readonly objective: number | null;
+  readonly variables: number;
+  readonly rows: number;
+  /** Which plan was kept: the MIP's or the heuristic's (cheaper, or the only one). */
+  readonly kept: "exact" | "heuristic";
+  readonly seconds: number;
+}
+
+
+/** Repair-mode solve with the chosen solver (heuristic.ts, exact/solve-exact.ts). */
 export function solve(p: Problem, options: SolveOptions = {}): Solution {
-  const budget = new Budget(options.timeLimitSeconds ?? 60, options.workLimit);
-  // Building the model and scanning every node for overloads is real work, proportional to the datacenter.
-  budget.charge(p.nodes.length + p.vms.length);
-  const targets = prepareTargets(p);
-  const avoid = new Map<number, Set<number>>();
-  let managed = 0;
-  for (let attempt = 0; ; attempt++) {
-    const a = repairOnce(p, targets, budget, attempt === 0 ? FIRST : revision(p, attempt, avoid));
-    managed = Math.max(managed, a.managed);
-    if (a.ok) {
-      const best = improve(a.placer, a.plan, budget);
-      const status = best.plan.actions.length === 0 ? "unchanged" : "solved";
-      return { status, placement: best.placement, plan: best.plan, managedVms: managed, work: budget.work, seconds: budget.seconds(), reasons: [], attempts: attempt + 1 };
-    }
-    const failed = (status: SolveStatus, reason: string): Solution => ({
-      status,
-      placement: null,
-      plan: null,
-      managedVms: managed,
-      work: budget.work,
-      seconds: budget.seconds(),
-      reasons: [reason],
-      attempts: attempt + 1,
-    });
-    if (attempt === 0 && !a.timeout) {
-      const proof = proveInfeasible(p, targets, budget);
-      if (proof) return failed("no-solution", `no plan exists: ${proof}`);
-    }
-    if (a.timeout || budget.expired()) {
-      return failed("timeout", `time limit reached after ${attempt + 1} placement attempt(s) without a plan (last dead end: ${a.why})`);
-    }
-    learn(avoid, a.stuck, attempt);
-  }
-}
-
-/** Seeded noise for attempt `attempt` (so reruns with the same budget make the same attempts). */
-function revision(p: Problem, attempt: number, avoid: ReadonlyMap<number, ReadonlySet<number>>): Variation {
-  const rng = xoroshiro128plus(attempt);
-  const draw = (): number => uniformFloat64(rng);
-  const cost = Float64Array.from(p.vms, () => 1 + draw());
-  const size = Float64Array.from(p.vms, () => 1 + 0.5 * draw());
-  return {
-    placer: {
-      maxEjections: 3 + attempt,
-      clearNodes: true,
-      cursor: Math.floor(draw() * p.nodes.length),
-      avoid: avoid.size === 0 ? undefined : (vm, node) => avoid.get(vm)?.has(node) ?? false,
-    },
-    costNoise: (vm) => cost[vm],
-    sizeNoise: (vm) => size[vm],
-  };
-}
-
-/**
- * Remembers one destination of a dead-end cycle (changing one move breaks
- * it); every 8th attempt starts afresh so the avoided set never grows to
- * forbid every placement.
- */
-function learn(avoid: Map<number, Set<number>>, stuck: readonly { vm: number; to: number }[], attempt: number): void {
-  if (attempt % 8 === 7) avoid.clear();
-  if (stuck.length === 0) return;
-  const move = stuck[attempt % stuck.length];
-  const set = avoid.get(move.vm) ?? new Set<number>();
-  set.add(move.to);
-  avoid.set(move.vm, set);
+  return options.solver === "exact" ? solveExact(p, options) : solveHeuristic(p, options);
 }
