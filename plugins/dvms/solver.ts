@@ -9,10 +9,13 @@ export type { PartitionPlan };
  */
 export type PartitionSolver = (observation: Observation, nodes: readonly string[], timeLimit: Seconds, runtime: ClusterRuntime) => PartitionPlan;
 
+/** Placement attempts per partition: one that does not solve quickly grows (DVMS) rather than spending the whole budget. */
+const PARTITION_ATTEMPTS = 8;
+
 /** Entropy with its heuristic or its exact MIP (load it first: loadExactSolver). */
 export const partitionSolver =
   (solver: SolverKind): PartitionSolver =>
   (observation, nodes, timeLimit, runtime) =>
-    solveObservation(observation, { nodes, ...solveLimits(runtime, timeLimit), solver });
+    solveObservation(observation, { nodes, ...solveLimits(runtime, timeLimit), solver, maxAttempts: PARTITION_ATTEMPTS });
 
 export const entropySolver: PartitionSolver = partitionSolver("heuristic");

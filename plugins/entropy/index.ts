@@ -9,4 +9,5 @@ export { planToJson, writePlanFile, type PlanJson, type PlanActionJson } from ".
 export { solve, type ExactReport, type Solution, type SolveOptions, type SolveStatus, type SolverKind } from "./solver/solve.ts";
 export type { Problem, VmStatus } from "./model/problem.ts";
 export { hardInstance, INFEASIBLE_KINDS, type HardInstance, type HardInstanceOptions, type InfeasibleKind } from "./generate/hard-instances.ts";
-export { loadExactSolver } from "./solver/exact/highs.ts";
+export { exactRuntime, loadExactSolver } from "./solver/exact/highs.ts";
+export { repairModelLp } from "./solver/exact/solve-exact.ts";

@@ -51,6 +51,9 @@ export function solveHeuristic(p: Problem, options: SolveOptions = {}): Solution
     if (a.timeout || budget.expired()) {
       return failed("timeout", `time limit reached after ${attempt + 1} placement attempt(s) without a plan (last dead end: ${a.why})`);
     }
+    if (attempt + 1 >= (options.maxAttempts ?? Infinity)) {
+      return failed("timeout", `gave up after ${attempt + 1} placement attempt(s), the caller's limit (last dead end: ${a.why})`);
+    }
     learn(avoid, a.stuck, attempt);
   }
 }

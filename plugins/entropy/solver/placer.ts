@@ -147,7 +147,7 @@ export class Placer {
     let bestCost = Infinity;
     for (let node = 0; node < p.nodes.length; node++) {
       if (!t.nodeOnline[node]) continue;
-      const victims = this.pl.vmsOn(node).filter((v) => !t.pinned[v] && this.ejected[v] < this.options.maxEjections);
+      const victims = this.ejectable(node);
       const cost = victims.reduce((s, v) => s + p.durations.migrate[v], 0);
       if (victims.length === 0 || cost >= bestCost) continue;
       for (const v of victims) this.pl.unplace(v);
@@ -157,14 +157,23 @@ export class Placer {
       }
       for (const v of victims) this.pl.place(v, node);
     }
-    if (bestNode < 0) return false;
-    for (const v of this.pl.vmsOn(bestNode).filter((x) => !t.pinned[x] && this.ejected[x] < this.options.maxEjections)) {
+    return bestNode >= 0 && this.takeAfter(vm, bestNode, this.ejectable(bestNode), queue);
+  }
+
+  /** VMs the repair may still eject from `node`. */
+  private ejectable(node: number): number[] {
+    return this.pl.vmsOn(node).filter((v) => !this.pl.targets.pinned[v] && this.ejected[v] < this.options.maxEjections);
+  }
+
+  /** Ejects `victims` (they join `queue`), then places `vm` on `node` if it may go there now. */
+  private takeAfter(vm: number, node: number, victims: readonly number[], queue: number[]): boolean {
+    for (const v of victims) {
       this.release(v);
       this.ejected[v]++;
       queue.push(v);
     }
-    if (!this.canHost(vm, bestNode)) return false;
-    this.assign(vm, bestNode);
+    if (!this.canHost(vm, node)) return false;
+    this.assign(vm, node);
     return true;
   }
 
@@ -176,7 +185,7 @@ export class Placer {
     let bestVictims: number[] = [];
     for (let node = 0; node < p.nodes.length; node++) {
       if (!t.nodeOnline[node] || !allowed(node) || !this.accepting.every(vm, node, (c) => c.accepts?.(this.pl, vm, node) ?? true)) continue;
-      const victims = this.pl.vmsOn(node).filter((v) => !t.pinned[v] && this.ejected[v] < this.options.maxEjections);
+      const victims = this.ejectable(node);
       const excess = this.pl.used.map((u, r) => u[node] + t.demand[r][vm] - t.capacity[r][node]);
       const chosen = chooseEvictions(victims, excess, (v, r) => t.demand[r][v], (v) => p.durations.migrate[v], this.budget);
       if (!fitsWithout(this.pl, vm, node, chosen)) continue;
@@ -187,15 +196,7 @@ export class Placer {
         bestVictims = chosen;
       }
     }
-    if (bestNode < 0) return false;
-    for (const v of bestVictims) {
-      this.release(v);
-      this.ejected[v]++;
-      queue.push(v);
-    }
-    if (!this.canHost(vm, bestNode)) return false;
-    this.assign(vm, bestNode);
-    return true;
+    return bestNode >= 0 && this.takeAfter(vm, bestNode, bestVictims, queue);
   }
 }
 

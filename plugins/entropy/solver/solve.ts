@@ -30,6 +30,12 @@ export interface SolveOptions {
   readonly timeLimitSeconds?: number;
   /** Work-unit limit (deterministic: replaces the wall-time limit), set on the simulated clock. */
   readonly workLimit?: number;
+  /**
+   * Placement attempts before giving up (status timeout, reason saying so);
+   * unlimited by default. DVMS sets a few: a partition that does not solve
+   * quickly grows instead of spending its whole budget.
+   */
+  readonly maxAttempts?: number;
   /** The repair heuristic (default), or the exact MIP (solver/exact/; load it first with loadExactSolver). */
   readonly solver?: SolverKind;
 }

@@ -35,6 +35,7 @@ export function solveExact(p: Problem, options: SolveOptions): Solution {
   const started = performance.now();
   const time = options.timeLimitSeconds ?? 60;
   const heuristic = solveHeuristic(p, {
+    ...options,
     timeLimitSeconds: time * HEURISTIC_SHARE,
     workLimit: options.workLimit === undefined ? undefined : options.workLimit * HEURISTIC_SHARE,
   });
@@ -100,6 +101,16 @@ export function solveExact(p: Problem, options: SolveOptions): Solution {
     },
     report(r.Status, optimal, objective, "exact"),
   );
+}
+
+/** The complete repair MIP of `p` in LP format (every movable VM over every node that may host it), for solver comparisons. */
+export function repairModelLp(p: Problem): string {
+  const targets = prepareTargets(p);
+  const bounds = new StaticBounds(p, targets, new Budget(Infinity));
+  const fixed = Int32Array.from(p.vms, (_, v) => (targets.vmStatus[v] !== "running" ? -2 : targets.pinned[v] ? p.host[v] : -1));
+  const mip = new Mip(p, targets, fixed, (v) => bounds.allowed(v));
+  for (const c of p.constraints) c.linear?.(mip);
+  return mip.toLp();
 }
 
 /**
