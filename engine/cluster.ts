@@ -1,3 +1,6 @@
+import type { Host } from "./hosts.ts";
+import type { SshRunner } from "./process/index.ts";
+
 /**
  * What a scheduler sees of a datacenter and how it acts on it.
  *
@@ -25,6 +28,12 @@ export interface VmState {
   readonly memoryMiB: number;
   /** Current CPU demand in cores (0..vcpus). */
   readonly cpuDemand: number;
+  /**
+   * CPU the VM actually obtains, in cores, where the testbed tells it apart
+   * from the demand (sim: its fair share when its node is overcommitted, 0
+   * while suspended). Absent where the demand is itself a measurement (local).
+   */
+  readonly cpuUse?: number;
   /** True while a live migration of this VM is in flight. */
   readonly migrating: boolean;
 }
@@ -83,17 +92,26 @@ export interface ClusterRuntime {
   readonly agentHosting?: AgentHosting;
 }
 
-/** How to run one agent process per node, on the node, reachable from the others over TCP. */
+/**
+ * How to run one scheduler agent per node, on the node itself (DVMS on a
+ * real testbed): the nodes as SSH reaches them, where agents keep their
+ * files, the libvirt commands an agent runs there, and how the testbed hears
+ * of the migrations agents carry out.
+ */
 export interface AgentHosting {
-  /** Address agents reach the controlling process at (it binds there). */
-  readonly controllerAddress: string;
-  /** Node `node`'s agent: the address it binds and an argv prefix that runs a command on the node (exec-style, e.g. `ip netns exec NS`). */
-  agent(node: string): AgentPlacement;
-}
-
-export interface AgentPlacement {
-  readonly listen: string;
-  readonly wrap: readonly string[];
+  /** The deployed nodes, reachable through `runner` (jump hosts included). */
+  readonly nodes: readonly Host[];
+  readonly runner: SshRunner;
+  /** Directory on the nodes for the agents' files; `{{host}}` is substituted (nodes sharing a file system get one each). */
+  readonly workDir: string;
+  /** `domstats`: the node's domains with state and CPU time (`virsh domstats --state --cpu-total`); `migrate`: a live migration run from any node, `{{vm}}`, `{{source}}` and `{{destination}}` (node addresses) substituted. */
+  readonly commands: { readonly domstats: readonly string[]; readonly migrate: readonly string[] };
+  /** Seconds between two observations of a node; seconds a migration may take before it is given up. */
+  readonly pollInterval: Seconds;
+  readonly migrateTimeout: Seconds;
+  /** An agent started moving `vm` to `to`: the testbed's placement and metrics follow. */
+  migrationStarted(vm: string, to: string): void;
+  migrationEnded(result: MigrationResult): void;
 }
 
 export interface AgentNetwork {

@@ -36,5 +36,8 @@ export interface Vm extends Host {
   readonly mac?: string;
 }
 
-/** Named groups of hosts, as Execo's roles. */
-export type Roles<H extends Host = Host> = Readonly<Record<string, readonly H[]>>;
+/** A named group of hosts (an array that knows its role's name, for journals). */
+export type RoleHosts<H extends Host = Host> = readonly H[] & { readonly role: string };
+
+/** Named groups of hosts, as Execo's and EnOSlib's roles: declared with the reservation (see engine/roles.ts). */
+export type Roles<H extends Host = Host, K extends string = string> = { readonly [R in K]: RoleHosts<H> };

@@ -3,7 +3,7 @@ import type { Seconds } from "./cluster.ts";
 import { UsageError } from "./errors.ts";
 
 /**
- * What a multi-host action does when hosts fail (DESIGN §4): retries with
+ * What a multi-host action does when hosts fail (docs/architecture.md, failure policies): retries with
  * back-off, how many hosts must succeed, and what becomes of failed hosts.
  */
 export interface FailurePolicy {

@@ -1,4 +1,5 @@
 import type { ClusterRuntime, MigrationResult, Seconds } from "./cluster.ts";
+import type { StepContext } from "./testbed.ts";
 
 /** One row of a metrics table; written as CSV under the run's `metrics/`. */
 export type MetricRow = Readonly<Record<string, string | number | boolean | null>>;
@@ -16,9 +17,10 @@ export interface SchedulerReport {
 
 /** A running scheduler bound to one cluster. */
 export interface Scheduler {
-  start(): void;
-  /** Stops deciding; in-flight migrations finish on their own. */
-  stop(): void;
+  /** `step`: the schedule step, for schedulers that journal as they go or keep hosts' output (agents' logs). */
+  start(step?: StepContext): void;
+  /** Stops deciding; in-flight migrations finish on their own. Resolves once whatever it started (agent processes) has exited. */
+  stop(): void | Promise<void>;
   report(): SchedulerReport;
 }
 

@@ -2,7 +2,10 @@ import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "./cl
 import type { Node, Vm } from "./hosts.ts";
 import type { FailurePolicy } from "./policy.ts";
 import type { ProcessRunner } from "./process/types.ts";
+import type { StepCounters } from "./progress/types.ts";
 import type { MetricRow } from "./scheduler.ts";
+import type { RoleSpecs } from "./roles.ts";
+import type { FanoutSupport } from "./actions/runners.ts";
 
 /** What a step gives the testbed: logging, progress, cancellation, archive access. */
 export interface StepContext {
@@ -12,7 +15,7 @@ export interface StepContext {
   readonly seed: number;
   log(message: string): void;
   /** Progress counters of the step (rendered as one line, not one per host). */
-  progress(counters: { done: number; total: number; failed?: number; running?: number }): void;
+  progress(counters: StepCounters): void;
   /** Appends an event to the run's journal. */
   journal(event: Readonly<Record<string, unknown>>): void;
   /** Keeps a host's output in the archive as `hosts/<host>/<step>.{out,err}`. */
@@ -25,15 +28,21 @@ export interface ReserveRequest {
   readonly walltime?: Seconds;
   /** How many times the engine may extend the walltime when it nears its end (default 0). */
   readonly extensions?: number;
-  /** Per-node capacity wanted by simulated testbeds; real ones report theirs. */
+  /** Per-node capacity wanted: simulated and local testbeds make nodes that size; g5k counts at most that many cores per node (its real ones otherwise). */
   readonly cores?: number;
   readonly memoryMiB?: number;
   /** Testbed-specific selectors: sites, cluster, properties... */
   readonly where?: Readonly<Record<string, string>>;
+  /** Seed of this reservation's random streams (default: the run seed); repetitions pass their own (engine `repeatSeed`). */
+  readonly seed?: number;
+  /** Named host groups taken from the reserved nodes (by count or label), EnOSlib-style; the engine assigns them. */
+  readonly roles?: RoleSpecs;
 }
 
 export interface DeployOptions {
   readonly image?: string;
+  /** false: the nodes only run processes, no hypervisor (quicker deploys for fan-out and network experiments; default true). */
+  readonly vms?: boolean;
   /** Failed nodes: retried, then excluded or replaced; the step fails below the required count. */
   readonly policy?: FailurePolicy;
 }
@@ -79,7 +88,7 @@ export interface TestbedMetrics {
 }
 
 /**
- * One reservation on one testbed kind: the steps of DESIGN §5, in order.
+ * One reservation on one testbed kind: the steps of docs/testbeds.md, in order.
  * The engine makes one per `reserve` and releases all of them at the end of
  * a run or on interrupt.
  */
@@ -101,8 +110,10 @@ export interface Testbed {
   collect(ctx: StepContext): Promise<TestbedMetrics>;
   /** Frees everything the testbed started. Idempotent; called on interrupt too. */
   release(): Promise<void>;
-  /** Runs commands on the testbed's hosts (ssh, relay tree...); absent where hosts run no processes (sim). */
+  /** Runs commands on the testbed's hosts (pooled ssh); absent where hosts run no processes (sim). */
   processRunner?(): ProcessRunner;
+  /** What the hosts offer beyond pooled SSH (relay program for the tree and broadcast, taktuk); absent: direct SSH only. */
+  fanout?(): FanoutSupport;
   /** When the reservation ends (epoch ms), on testbeds with walltimes. */
   walltimeEnd?(): number | null;
   /** Asks for `seconds` more walltime; resolves with the new end (epoch ms), or null when refused. */
@@ -118,6 +129,12 @@ export interface TestbedInit {
   log(message: string): void;
 }
 
+/** Optional parts of a testbed's set-up, off unless asked for. */
+export interface SetupExtras {
+  /** A real OAR batch scheduler whose resources are the testbed's nodes. */
+  readonly oar?: boolean;
+}
+
 export interface TestbedPlugin {
   readonly name: string;
   readonly description: string;
@@ -127,7 +144,9 @@ export interface TestbedPlugin {
   /** Checks `--testbed-opt` values before a run starts, so bad ones are answered with exit code 2. */
   validateOptions?(options: Readonly<Record<string, string>>): void;
   /** `g5k-flow testbed setup NAME`: install packages, build images (idempotent). */
-  setup?(log: (message: string) => void): Promise<void>;
+  setup?(log: (message: string) => void, extras?: SetupExtras): Promise<void>;
   /** `g5k-flow testbed down NAME`: remove everything any run of this testbed left behind. */
-  teardown?(log: (message: string) => void): Promise<void>;
+  teardown?(log: (message: string) => void, extras?: SetupExtras): Promise<void>;
+  /** Which optional parts (`testbed setup NAME --oar`) this testbed can set up. */
+  readonly setupExtras?: readonly (keyof SetupExtras)[];
 }

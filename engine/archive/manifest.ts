@@ -3,7 +3,7 @@ import { z } from "zod";
 export const RUN_STATUSES = ["running", "ok", "failed", "interrupted"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-/** `manifest.json`: everything needed to rerun the experiment (DESIGN §4). */
+/** `manifest.json`: everything needed to rerun the experiment (docs/archive-format.md). */
 export const manifestSchema = z.object({
   format: z.literal(1),
   id: z.string(),

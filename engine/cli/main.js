@@ -12,9 +12,16 @@ import { collectPair, DEFAULT_RESULTS, parsePositive, parseSeed } from "./option
 let typescript = null;
 
 /**
+ * Plugin modules the entry point composes the engine with (bin/g5k-flow.js:
+ * the bundled plugins); the engine itself never imports a plugin by path.
+ * @type {readonly string[]}
+ */
+let pluginModules = [];
+
+/**
  * Registers tsx (TypeScript at run time, no build step), the `g5k-flow`
- * import resolution for workflows, the bundled plugins and any extra plugin
- * modules named in G5K_FLOW_PLUGINS. Once per process.
+ * import resolution for workflows, the entry point's plugin modules and any
+ * extra ones named in G5K_FLOW_PLUGINS. Once per process.
  */
 export function loadTypeScript() {
   typescript ??= (async () => {
@@ -24,7 +31,7 @@ export function loadTypeScript() {
     const { pathToFileURL } = await import("node:url");
     register();
     registerHooks("./resolve-hook.js", import.meta.url);
-    await import("../../plugins/bundled.ts");
+    for (const url of pluginModules) await import(url);
     for (const path of (process.env.G5K_FLOW_PLUGINS ?? "").split(",").filter(Boolean)) {
       try {
         await import(pathToFileURL(resolve(path)).href);
@@ -71,6 +78,8 @@ export function buildProgram(setExit) {
     .option("--seed <n>", "seed of every random stream (default: 1)", parseSeed)
     .option("--config <file.yaml>", "experiment config: testbed, seed, params, testbedOptions (flags win)")
     .option("--json", "print only the final summary JSON on stdout")
+    .option("--workers <kind:N>", "run the sweeps' points in N workers: local:N processes here, oar:N OAR jobs (testbed setup local --oar)")
+    .option("--dry-run", "validate params and options, list the steps and sweep points with the nodes, VMs and walltime they ask for; reserve nothing, archive nothing")
     .addOption(results())
     .action(async (workflow, opts) => {
       const { runCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
@@ -78,16 +87,55 @@ export function buildProgram(setExit) {
     });
 
   program
-    .command("rerun")
-    .description("rerun an archived run (same source, params, seed) and compare summaries")
+    .command("worker")
+    .description("work on a running run's sweep points (started by run --workers)")
     .argument("<run-dir>", "run archive folder")
+    .action(async (dir) => {
+      const { workerCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
+      setExit(await workerCommand(dir));
+    });
+
+  program
+    .command("describe")
+    .description("show a workflow's description and params (type, default, bounds) without running it")
+    .argument("<workflow>", "workflow file (.ts)")
+    .option("--json", "print as JSON")
+    .action(async (workflow, opts) => {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      setExit(await describeCommand(workflow, { json: opts.json ?? false }));
+    });
+
+  program
+    .command("rerun")
+    .description("rerun an archived run or a packed artifact (same source, params, seed) and compare summaries")
+    .argument("<run>", "run archive folder, or an artifact .tar.gz made by pack")
     .option("--testbed <name>", "run on another testbed than the archived one")
     .option("--testbed-opt <key=value>", "set a testbed option (repeatable)", collectPair)
     .option("--json", "print only the comparison JSON on stdout")
     .addOption(new Option("--results <dir>", "folder for the new archive (default: beside the original)"))
     .action(async (dir, opts) => {
       const { rerunCommand } = /** @type {typeof import("./rerun-command.ts")} */ (await command("./rerun-command.ts"));
-      setExit(await rerunCommand(dir, opts));
+      setExit(await rerunCommand(dir, { ...opts, defaultResults: DEFAULT_RESULTS }));
+    });
+
+  program
+    .command("compare")
+    .description("summaries of two or more runs side by side; repetitions (same config, other seeds): mean, 95 % CI, Welch's t-test")
+    .argument("<runs...>", "run archive folders")
+    .option("--json", "print as JSON")
+    .action(async (dirs, opts) => {
+      const { compareCommand } = /** @type {typeof import("./compare-command.ts")} */ (await command("./compare-command.ts"));
+      setExit(compareCommand(dirs, opts.json ?? false));
+    });
+
+  program
+    .command("pack")
+    .description("pack a run into one self-contained .tar.gz: archive, lockfile, engine version, README with the rerun command, RO-Crate metadata")
+    .argument("<run-dir>", "run archive folder")
+    .option("--out <file>", "artifact to write (default: <run-id>.tar.gz here)")
+    .action(async (dir, opts) => {
+      const { packCommand } = /** @type {typeof import("./pack-command.ts")} */ (await command("./pack-command.ts"));
+      setExit(await packCommand(dir, opts));
     });
 
   program
@@ -165,23 +213,43 @@ export function buildProgram(setExit) {
       .command(verb)
       .description(description)
       .argument("<name>", "testbed name, e.g. local")
-      .action(async (name) => {
+      .option("--oar", "the real OAR batch scheduler over namespaced nodes (local): set up with the testbed, or removed alone")
+      .action(async (name, opts) => {
         const { testbedCommand } = /** @type {typeof import("./testbed-command.ts")} */ (await command("./testbed-command.ts"));
-        setExit(await testbedCommand(verb, name));
+        setExit(await testbedCommand(verb, name, { oar: opts.oar ?? false }));
       });
   }
   return program;
 }
 
 /**
+ * `run <workflow> --help`: the workflow file, when one is named, so that its
+ * own params are listed below the run options; null otherwise.
+ * @param {readonly string[]} argv
+ * @returns {string | null}
+ */
+function workflowAskingHelp(argv) {
+  if (argv[0] !== "run" || !argv.some((a) => a === "--help" || a === "-h")) return null;
+  return argv.slice(1).find((a) => /\.[cm]?[jt]s$/.test(a) && !a.startsWith("-")) ?? null;
+}
+
+/**
  * Runs the CLI; returns the exit code. Bad input: one line on stderr, code 2.
  * @param {readonly string[]} argv
+ * @param {{ plugins?: readonly string[] }} [composition] plugin module URLs to register (loaded with the TypeScript engine)
  * @returns {Promise<number>}
  */
-export async function main(argv) {
+export async function main(argv, composition = {}) {
+  pluginModules = composition.plugins ?? [];
   let code = 0;
   const program = buildProgram((c) => (code = c));
   try {
+    const workflow = workflowAskingHelp(argv);
+    if (workflow !== null) {
+      const { describeCommand } = /** @type {typeof import("./describe-command.ts")} */ (await command("./describe-command.ts"));
+      const run = program.commands.find((c) => c.name() === "run");
+      return await describeCommand(workflow, { runHelp: run?.helpInformation() });
+    }
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {

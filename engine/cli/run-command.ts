@@ -1,5 +1,8 @@
-import { runWorkflow, type RunOutcome } from "../run/runner.ts";
+import { runWorkflow, workOn, type RunOptions, type RunOutcome } from "../run/runner.ts";
+import { parseWorkers, runWithWorkers } from "../run/workers.ts";
+import { readReportSpec } from "../report/report-spec.ts";
 import { readConfig } from "./config.ts";
+import { resultsLines } from "./results-table.ts";
 import { progressFor } from "./progress-for.ts";
 
 export interface RunCommandOptions {
@@ -9,6 +12,8 @@ export interface RunCommandOptions {
   readonly testbedOpt?: Record<string, string>;
   readonly seed?: number;
   readonly json?: boolean;
+  readonly workers?: string;
+  readonly dryRun?: boolean;
   readonly results: string;
 }
 
@@ -19,10 +24,12 @@ export interface RunCommandOptions {
  */
 export function printOutcome(outcome: RunOutcome, json: boolean): number {
   if (json) {
-    process.stdout.write(`${JSON.stringify({ run: outcome.dir, status: outcome.status, error: outcome.error, summary: outcome.summary })}\n`);
+    process.stdout.write(`${JSON.stringify({ run: outcome.dir, status: outcome.status, error: outcome.error, summary: outcome.summary, report: outcome.report })}\n`);
   } else {
     const tail = outcome.error ? `: ${outcome.error}` : "";
-    process.stdout.write(`run ${outcome.status}${tail}\narchive: ${outcome.dir}\n`);
+    const lines = [`run ${outcome.status}${tail}`, ...resultsLines(outcome.summary, readReportSpec(outcome.dir).results), `archive: ${outcome.dir}`];
+    if (outcome.report) lines.push(`report:  ${outcome.report}`);
+    process.stdout.write(`${lines.join("\n")}\n`);
   }
   if (outcome.status === "failed") {
     const what = outcome.blame === "input" ? "workflow error" : "run failed";
@@ -36,7 +43,18 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
   const config = options.config ? readConfig(options.config) : {};
-  const outcome = await runWorkflow({
+  if (options.dryRun) {
+    const { dryRunCommand } = await import("./dry-run.ts");
+    return dryRunCommand(workflowPath, {
+      ...options,
+      params: { ...config.params, ...options.param },
+      testbed: options.testbed ?? config.testbed ?? "sim",
+      testbedOpt: { ...config.testbedOptions, ...options.testbedOpt },
+      seed: options.seed ?? config.seed ?? 1,
+    });
+  }
+  const workers = options.workers === undefined ? null : parseWorkers(options.workers);
+  const run: RunOptions = {
     workflowPath,
     params: { ...config.params, ...options.param },
     testbed: options.testbed ?? config.testbed ?? "sim",
@@ -45,6 +63,12 @@ export async function runCommand(workflowPath: string, options: RunCommandOption
     resultsDir: options.results,
     progress: progressFor(json),
     notify: (message) => process.stderr.write(`${message}\n`),
-  });
-  return printOutcome(outcome, json);
+  };
+  return printOutcome(await (workers ? runWithWorkers(run, workers) : runWorkflow(run)), json);
+}
+
+/** `g5k-flow worker <run-dir>`: plain progress lines (its output goes to a log file). */
+export async function workerCommand(dir: string): Promise<number> {
+  const outcome = await workOn(dir, { progress: progressFor(false), notify: (message) => process.stderr.write(`${message}\n`) });
+  return printOutcome(outcome, false);
 }

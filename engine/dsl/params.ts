@@ -11,6 +11,8 @@ export interface ParamSpec<T> {
   readonly default: T;
   readonly description: string;
   readonly schema: z.ZodType<T>;
+  /** Numeric bounds (of the items, for a list), shown by `g5k-flow describe`. */
+  readonly bounds?: Bounds;
   /** Turns a command-line string into a candidate value (validated afterwards by `schema`). */
   fromText(text: string): unknown;
 }
@@ -21,7 +23,7 @@ export type ParamValues<P extends ParamSpecs> = {
   readonly [K in keyof P]: P[K] extends ParamSpec<infer T> ? T : never;
 };
 
-interface Bounds {
+export interface Bounds {
   readonly min?: number;
   readonly max?: number;
 }
@@ -46,16 +48,16 @@ export function parseDuration(text: string): number {
   return parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]], 0);
 }
 
-function spec<T>(kind: string, def: T, description: string, schema: z.ZodType<T>, fromText: (t: string) => unknown): ParamSpec<T> {
-  return { kind, default: def, description, schema, fromText };
+function spec<T>(kind: string, def: T, description: string, schema: z.ZodType<T>, fromText: (t: string) => unknown, bounds?: Bounds): ParamSpec<T> {
+  return { kind, default: def, description, schema, fromText, ...(bounds && (bounds.min !== undefined || bounds.max !== undefined) ? { bounds } : {}) };
 }
 
 export const param = {
   int(def: number, description = "", bounds: Bounds = {}): ParamSpec<number> {
-    return spec("int", def, description, bounded(z.number().int(), bounds), numberText);
+    return spec("int", def, description, bounded(z.number().int(), bounds), numberText, bounds);
   },
   number(def: number, description = "", bounds: Bounds = {}): ParamSpec<number> {
-    return spec("number", def, description, bounded(z.number(), bounds), numberText);
+    return spec("number", def, description, bounded(z.number(), bounds), numberText, bounds);
   },
   string(def: string, description = ""): ParamSpec<string> {
     return spec("string", def, description, z.string(), (t) => t);
@@ -70,12 +72,12 @@ export const param = {
   /** A duration in seconds, written "30m", "1h", "90s" or plain seconds. */
   duration(def: string | number, description = "", bounds: Bounds = {}): ParamSpec<number> {
     const seconds = typeof def === "number" ? def : parseDuration(def);
-    return spec("duration", seconds, description, bounded(z.number().nonnegative(), bounds), parseDuration);
+    return spec("duration", seconds, description, bounded(z.number().nonnegative(), bounds), parseDuration, bounds);
   },
   /** A comma-separated list of items of one kind, e.g. `--param scales=500,1000`. */
   list<T>(item: ParamSpec<T>, def: readonly T[], description = ""): ParamSpec<readonly T[]> {
     const fromText = (t: string): unknown => (t.trim() === "" ? [] : t.split(",").map((part) => item.fromText(part.trim())));
-    return spec(`list<${item.kind}>`, def, description, z.array(item.schema).readonly(), fromText);
+    return spec(`list<${item.kind}>`, def, description, z.array(item.schema).readonly(), fromText, item.bounds);
   },
 };
 

@@ -1,5 +1,8 @@
 import type { MigrationResult, Observation, Seconds } from "../cluster.ts";
-import type { Host, Node, Vm } from "../hosts.ts";
+import type { Host, Node, Roles, Vm } from "../hosts.ts";
+import type { RoleSpecs } from "../roles.ts";
+import type { Action } from "../actions/types.ts";
+import type { MonitorOptions, Monitoring, NetemOptions, NetemReport, NetemRule } from "../services/index.ts";
 import type { FailurePolicy } from "../policy.ts";
 import type { ActionReport, CommandSpec } from "../process/types.ts";
 import type { MetricRow, SchedulerReport } from "../scheduler.ts";
@@ -17,6 +20,14 @@ export interface ExecOptions {
   readonly policy?: FailurePolicy;
   /** Hosts that take a failed host's place under `onFailure: "replace"` (ranked after `hosts`). */
   readonly spares?: readonly Host[];
+  /** Keep each host's stdout/stderr under `hosts/<host>/<step>.{out,err}` (default true). */
+  readonly keepOutput?: boolean;
+}
+
+/** Reserved nodes, with the roles the request declared. */
+export type Reservation<R extends RoleSpecs = Record<never, never>> = readonly Node[] & { readonly roles: Roles<Node, keyof R & string> };
+
+export interface RunOptions {
   /** Keep each host's stdout/stderr under `hosts/<host>/<step>.{out,err}` (default true). */
   readonly keepOutput?: boolean;
 }
@@ -49,7 +60,8 @@ export interface Context {
    * a second process sharing the sweep, runs only the points not done.
    */
   sweep<P extends Point, T extends Json | void>(name: string, space: Space<P>, fn: (point: P, x: Context) => Promise<T>): Promise<SweepResult<P, T>[]>;
-  reserve(request: ReserveRequest): Promise<readonly Node[]>;
+  /** Reserves nodes; `roles` names groups of them (by count or label), returned as `.roles`. */
+  reserve<const R extends RoleSpecs = Record<never, never>>(request: ReserveRequest & { readonly roles?: R }): Promise<Reservation<R>>;
   deploy(nodes: readonly Node[], options?: DeployOptions): Promise<readonly Node[]>;
   bootVms(nodes: readonly Node[], options: BootVmsOptions): Promise<readonly Vm[]>;
   stress(vms: readonly Vm[], profile: StressProfile): Promise<void>;
@@ -58,6 +70,16 @@ export interface Context {
   migrate(vm: string, to: string): Promise<MigrationResult>;
   /** Runs a command (argument vector, `{{host}}`/`{{rank}}` substituted per host) on hosts of the reserved testbed. */
   exec(hosts: readonly Host[], command: CommandSpec, options?: ExecOptions): Promise<ActionReport>;
+  /**
+   * Runs an action (remote, local, put, get, broadcast, sequence, parallel:
+   * see "Composing actions" in README.md) as one journaled step, each leaf
+   * under its failure policy; per-host results in the report.
+   */
+  run(action: Action, options?: RunOptions): Promise<ActionReport>;
+  /** Starts sampling CPU, memory and network on hosts (a step); stopped by `stop()` or at release, rows in `metrics/<table>.csv`. */
+  monitor(hosts: readonly Host[], options?: MonitorOptions): Promise<Monitoring>;
+  /** Emulates a network between groups of hosts with tc netem (a step), checked by a measured RTT; removed at release. */
+  netem(rules: readonly NetemRule[], options?: NetemOptions): Promise<NetemReport>;
   observe(): Promise<Observation>;
   collect(): Promise<TestbedMetrics>;
   release(): Promise<void>;
@@ -85,9 +107,20 @@ export interface ChartSpec {
   readonly logY?: boolean;
 }
 
+/**
+ * The results table printed at the end of a run (and by `show`): one row per
+ * record of a summary field holding a list of records, these columns.
+ */
+export interface ResultsSpec {
+  /** Summary field holding the list of records (e.g. "results"). */
+  readonly rows: string;
+  readonly columns: readonly string[];
+}
+
 export interface ReportSpec {
   readonly title?: string;
   readonly charts: readonly ChartSpec[];
+  readonly results?: ResultsSpec;
 }
 
 export type SweepResult<P extends Point, T> =

@@ -10,6 +10,8 @@ export interface RemoteOptions {
   readonly concurrency?: number;
   /** Called as each host finishes (journal streaming). */
   readonly onResult?: (r: HostResult) => void;
+  /** {{rank}} of each host (default its index in `hosts`): a retry on some hosts keeps their ranks. */
+  readonly ranks?: readonly number[];
 }
 
 function isFanout(r: ProcessRunner): r is FanoutRunner {
@@ -22,10 +24,11 @@ export function remote(command: CommandSpec, hosts: readonly Host[], runner: Pro
   return {
     name,
     async run(signal) {
-      hosts.forEach((h, rank) => resolveArgv(command, h, rank));
+      const rank = (i: number) => opts.ranks?.[i] ?? i;
+      hosts.forEach((h, i) => resolveArgv(command, h, rank(i)));
       let results: HostResult[];
       if (isFanout(runner)) {
-        results = await runner.execAll(hosts, command, signal);
+        results = await runner.execAll(hosts, command, signal, opts.ranks);
         if (opts.onResult) results.forEach(opts.onResult);
       } else {
         results = new Array<HostResult>(hosts.length);
@@ -33,7 +36,7 @@ export function remote(command: CommandSpec, hosts: readonly Host[], runner: Pro
         const worker = async () => {
           while (next < hosts.length) {
             const i = next++;
-            results[i] = await runner.exec(hosts[i], i, command, signal);
+            results[i] = await runner.exec(hosts[i], rank(i), command, signal);
             opts.onResult?.(results[i]);
           }
         };

@@ -46,6 +46,8 @@ export interface ActionReport {
   readonly results: readonly HostResult[];
   /** Hosts a failure policy let the action go on without. */
   readonly excluded?: readonly string[];
+  /** A sequence's or parallel's own actions, in order. */
+  readonly parts?: readonly ActionReport[];
 }
 
 /** Runs one command on one host (local, ssh, tree relay, taktuk...). */
@@ -62,5 +64,6 @@ export interface Action {
 
 /** A runner that fans out on its own (tree relays, taktuk): it runs a whole host set in one go. */
 export interface FanoutRunner extends ProcessRunner {
-  execAll(hosts: readonly Host[], command: CommandSpec, signal?: AbortSignal): Promise<HostResult[]>;
+  /** `ranks[i]` is host i's {{rank}} (default i): a retry on some hosts keeps their ranks. */
+  execAll(hosts: readonly Host[], command: CommandSpec, signal?: AbortSignal, ranks?: readonly number[]): Promise<HostResult[]>;
 }

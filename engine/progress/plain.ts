@@ -1,12 +1,14 @@
 import type { Writable } from "node:stream";
-import { formatCounters, type ProgressRenderer, type StepCounters, type StepStatus } from "./types.ts";
+import { Etas } from "./eta.ts";
+import { formatCounters, formatSweep, type ProgressRenderer, type StepCounters, type StepStatus, type SweepCounters } from "./types.ts";
 
 /**
- * Line output for logs, CI and pipes: one line per step event, progress
- * counters at most every few seconds (never one line per host).
+ * Line output for logs, CI and pipes: one line per step event and per sweep
+ * point, progress counters at most every few seconds (never one line per host).
  */
 export class PlainProgress implements ProgressRenderer {
   private readonly lastProgressAt = new Map<string, number>();
+  private readonly etas = new Etas();
 
   constructor(
     private readonly out: Writable,
@@ -21,15 +23,20 @@ export class PlainProgress implements ProgressRenderer {
     this.stepEnded(scope, status, seconds, error);
   }
 
+  sweepProgress(sweep: string, counters: SweepCounters): void {
+    this.line(`  ${formatSweep(sweep, counters, this.etas.estimate(`sweep:${sweep}`, counters.done + counters.failed, counters.total))}`);
+  }
+
   stepStarted(step: string): void {
     this.line(`▶ ${step}`);
   }
 
   stepProgress(step: string, counters: StepCounters): void {
+    const eta = this.etas.estimate(step, counters.done, counters.total);
     const now = Date.now();
     if (now - (this.lastProgressAt.get(step) ?? 0) < this.everyMs) return;
     this.lastProgressAt.set(step, now);
-    this.line(`  ${step}: ${formatCounters(counters)}`);
+    this.line(`  ${step}: ${formatCounters(counters, eta)}`);
   }
 
   stepLog(step: string, message: string): void {
@@ -37,6 +44,7 @@ export class PlainProgress implements ProgressRenderer {
   }
 
   stepEnded(step: string, status: StepStatus, seconds: number, error?: string): void {
+    this.etas.forget(step);
     const mark = status === "ok" ? "✔" : "✖";
     this.line(`${mark} ${step} ${status} in ${seconds.toFixed(2)}s${error ? `: ${error}` : ""}`);
   }

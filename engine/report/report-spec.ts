@@ -17,7 +17,11 @@ const chartSchema = z.object({
   logY: z.boolean().optional(),
 });
 
-const reportSchema = z.object({ title: z.string().optional(), charts: z.array(chartSchema) });
+const reportSchema = z.object({
+  title: z.string().optional(),
+  charts: z.array(chartSchema),
+  results: z.object({ rows: z.string(), columns: z.array(z.string()) }).optional(),
+});
 
 /** `report.json`, the workflow's ReportSpec; an archive without one has no charts. */
 export function readReportSpec(runDir: string): ReportSpec {

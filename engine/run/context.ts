@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MigrationResult, Observation, Seconds } from "../cluster.ts";
 import { pointKey, type Point, type Space } from "../dsl/space.ts";
-import type { Context, ExecOptions, Json, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
+import type { Context, ExecOptions, Json, Reservation, RunOptions, ScheduleOptions, SweepResult } from "../dsl/workflow.ts";
 import type { Host, Node, Vm } from "../hosts.ts";
-import { underPolicy } from "../policy.ts";
-import { report } from "../process/result.ts";
 import type { ActionReport, CommandSpec, HostResult } from "../process/types.ts";
+import { assignRoles, type RoleSpecs } from "../roles.ts";
+import { actionName, remote, type Action } from "../actions/types.ts";
+import { runAction, type ActionEnv } from "../actions/run.ts";
+import { Runners } from "../actions/runners.ts";
+import { applyNetem, startMonitoring, type Monitoring, type MonitorOptions, type Netem, type NetemOptions, type NetemReport, type NetemRule } from "../services/index.ts";
 import { schedulers } from "../registry.ts";
 import type { MetricRow, SchedulerReport } from "../scheduler.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedMetrics } from "../testbed.ts";
@@ -24,8 +27,8 @@ export interface RunServices {
   readonly signal: AbortSignal;
   /** Checkpoints completed by an earlier attempt (resume), keyed `step:<name>` / `scope:<name>`. */
   readonly previous: ReadonlyMap<string, unknown>;
-  /** Creates a testbed instance; the run releases every instance it made. */
-  newTestbed(): Testbed;
+  /** Creates a testbed instance seeded with `seed` (default: the run seed); the run releases every instance it made. */
+  newTestbed(seed?: number): Testbed;
   /** Node names reserved during the run (for the manifest). */
   noteHosts(names: readonly string[]): void;
   /** A failure that does not stop the workflow (a sweep point) but fails the run. */
@@ -45,6 +48,13 @@ const inFull: Recording<unknown> = { checkpoint: true, record: (output) => outpu
 const keep: Recording<unknown> = { checkpoint: false, record: (output) => output };
 const summarized = <T>(record: (output: T) => unknown): Recording<T> => ({ checkpoint: false, record });
 const hostNames = summarized((hosts: readonly Node[]) => ({ count: hosts.length, names: hosts.map((h) => h.name) }));
+const actionSummary = summarized((r: ActionReport) => ({ started: r.started, ok: r.ok, failed: r.failed, timedOut: r.timedOut, excluded: [...(r.excluded ?? [])] }));
+
+/** A service a scope started: stopped before its testbed is released. */
+interface Running {
+  readonly name: string;
+  stop(): Promise<void>;
+}
 
 export type MetricsBatch = readonly [table: string, rows: readonly MetricRow[]];
 
@@ -65,19 +75,25 @@ export class RunContext implements Context {
   private testbed: Testbed | null = null;
   private stopWatching: () => void = () => {};
   private readonly stepCounts = new Map<string, number>();
+  /** The testbed's latest view of each host (reserved, then deployed, booted), by name: actions resolve their targets here. */
+  private readonly known = new Map<string, Host>();
+  private runnerSet: Runners | null = null;
+  /** The reservations' role arrays: they follow the hosts' latest view (deployed addresses) in place. */
+  private roleArrays: Host[][] = [];
+  private services: Running[] = [];
 
   constructor(
-    private readonly run: RunServices,
+    private readonly shared: RunServices,
     private readonly prefix: string,
     private readonly sink: MetricsTarget,
   ) {}
 
   get seed(): number {
-    return this.run.seed;
+    return this.shared.seed;
   }
 
   get testbedKind(): string {
-    return this.run.testbedKind;
+    return this.shared.testbedKind;
   }
 
   step<T extends Json | void>(name: string, fn: (s: StepContext) => Promise<T>): Promise<T> {
@@ -86,15 +102,15 @@ export class RunContext implements Context {
 
   async scope<T extends Json | void>(name: string, fn: (x: Context) => Promise<T>): Promise<T> {
     const scope = this.uniqueName(name);
-    const { archive, previous } = this.run;
+    const { archive, previous } = this.shared;
     if (previous.has(`scope:${scope}`)) {
       archive.journal({ event: "scope-skipped", scope, reason: "completed by an earlier attempt" });
       return previous.get(`scope:${scope}`) as T;
     }
     this.throwIfAborted();
     const buffered: MetricsBatch[] = [];
-    const child = new RunContext(this.run, `${scope}/`, buffer(buffered));
-    const { progress } = this.run;
+    const child = new RunContext(this.shared, `${scope}/`, buffer(buffered));
+    const { progress } = this.shared;
     const started = performance.now();
     archive.journal({ event: "scope-start", scope });
     progress.scopeStarted(scope);
@@ -110,7 +126,7 @@ export class RunContext implements Context {
     } catch (error) {
       // the scope's own error is the one to report, whatever releasing says
       await child.release().catch((releaseError: unknown) => archive.journal({ event: "release-failed", scope, error: message(releaseError) }));
-      const status = this.run.signal.aborted ? "interrupted" : "failed";
+      const status = this.shared.signal.aborted ? "interrupted" : "failed";
       archive.journal({ event: "scope-end", scope, status, error: message(error) });
       progress.scopeEnded(scope, status, (performance.now() - started) / 1000, message(error));
       throw error;
@@ -119,24 +135,32 @@ export class RunContext implements Context {
 
   async sweep<P extends Point, T extends Json | void>(name: string, space: Space<P>, fn: (point: P, x: Context) => Promise<T>): Promise<SweepResult<P, T>[]> {
     const sweep = `${this.prefix}${name}`;
-    const state = this.run.sweepState(sweep);
+    const state = this.shared.sweepState(sweep);
     const keyed = space.points.map((point) => ({ point, key: pointKey(point) }));
     state.declare(keyed.map((p) => p.key), space.skipped.map(pointKey));
-    const { archive } = this.run;
+    const { archive, progress } = this.shared;
+    const shown = (): void => {
+      const counts = state.counts();
+      progress.sweepProgress(sweep, { done: counts.done, failed: counts.failed, total: keyed.length });
+    };
+    shown();
     // First pass: run every free point (a point failed by an earlier attempt is
     // retried). Points another live process holds are left to it, then waited
     // for; a dead holder's claim is taken over.
     const held = [];
     for (const item of keyed) {
       if (state.state(item.key) === "done") continue;
-      if (state.claim(item.key)) await this.runPoint(sweep, state, item.point, item.key, fn);
-      else held.push(item);
+      if (state.claim(item.key)) {
+        await this.runPoint(sweep, state, item.point, item.key, fn);
+        shown();
+      } else held.push(item);
     }
     for (const { point, key } of held) {
       while (state.state(key) === "in-progress" || (state.state(key) === "todo" && !state.claim(key))) {
-        await sleep(200, undefined, { signal: this.run.signal }).catch(() => this.throwIfAborted());
+        await sleep(200, undefined, { signal: this.shared.signal }).catch(() => this.throwIfAborted());
       }
       if (state.holds(key)) await this.runPoint(sweep, state, point, key, fn);
+      shown();
     }
     const results = keyed.map(({ point, key }): SweepResult<P, T> => {
       const error = state.failure(key);
@@ -144,19 +168,19 @@ export class RunContext implements Context {
     });
     const failed = results.filter((r) => r.status === "failed").length;
     archive.journal({ event: "sweep-end", sweep, ...state.counts() });
-    if (failed > 0) this.run.noteFailure(`${failed} of ${keyed.length} points of sweep '${sweep}' failed`);
+    if (failed > 0) this.shared.noteFailure(`${failed} of ${keyed.length} points of sweep '${sweep}' failed`);
     return results;
   }
 
   private async runPoint<P extends Point, T extends Json | void>(sweep: string, state: SweepState, point: P, key: string, fn: (point: P, x: Context) => Promise<T>): Promise<void> {
-    const { archive } = this.run;
+    const { archive } = this.shared;
     archive.journal({ event: "point-start", sweep, point: key });
     try {
       const output = await this.scope(`${sweep.slice(this.prefix.length)}[${key}]`, (x) => fn(point, x));
       state.done(key, output);
       archive.journal({ event: "point-end", sweep, point: key, status: "done" });
     } catch (error) {
-      if (this.run.signal.aborted) {
+      if (this.shared.signal.aborted) {
         state.unclaim(key); // interrupted, not failed: the point stays to do
         throw error;
       }
@@ -165,30 +189,83 @@ export class RunContext implements Context {
     }
   }
 
-  reserve(request: ReserveRequest): Promise<readonly Node[]> {
-    return this.runStep(
+  async reserve<const R extends RoleSpecs = Record<never, never>>(request: ReserveRequest & { readonly roles?: R }): Promise<Reservation<R>> {
+    const nodes = await this.runStep(
       "reserve",
       async (s) => {
         await this.release();
-        const testbed = this.run.newTestbed();
+        if (request.seed !== undefined && !Number.isSafeInteger(request.seed)) throw new UsageError(`reserve: seed must be an integer, got ${request.seed}`);
+        const testbed = this.shared.newTestbed(request.seed);
         this.testbed = testbed;
         const nodes = await testbed.reserve(request, s);
-        this.run.noteHosts(nodes.map((n) => n.name));
+        this.shared.noteHosts(nodes.map((n) => n.name));
         if (request.walltime !== undefined && testbed.walltimeEnd?.() != null) {
-          this.stopWatching = this.run.watchWalltime(testbed, request.walltime, request.extensions ?? 0);
+          this.stopWatching = this.shared.watchWalltime(testbed, request.walltime, request.extensions ?? 0);
         }
-        return nodes;
+        const roles = assignRoles(nodes, request.roles ?? {});
+        for (const [role, hosts] of Object.entries(roles) as [string, readonly Host[]][]) s.journal({ event: "role", role, hosts: hosts.map((h) => h.name) });
+        this.roleArrays = Object.values(roles) as unknown as Host[][];
+        return Object.assign([...nodes], { roles });
       },
       hostNames,
     );
+    this.learn(nodes);
+    return nodes as unknown as Reservation<R>;
   }
 
-  deploy(nodes: readonly Node[], options: DeployOptions = {}): Promise<readonly Node[]> {
-    return this.runStep("deploy", (s) => this.reserved().deploy(nodes, options, s), hostNames);
+  async deploy(nodes: readonly Node[], options: DeployOptions = {}): Promise<readonly Node[]> {
+    return this.learn(await this.runStep("deploy", (s) => this.reserved().deploy(nodes.map((n) => this.resolve(n) as Node), options, s), hostNames));
   }
 
-  bootVms(nodes: readonly Node[], options: BootVmsOptions): Promise<readonly Vm[]> {
-    return this.runStep("bootVms", (s) => this.reserved().bootVms(nodes, options, s), summarized((vms: readonly Vm[]) => ({ count: vms.length })));
+  async bootVms(nodes: readonly Node[], options: BootVmsOptions): Promise<readonly Vm[]> {
+    return this.learn(await this.runStep("bootVms", (s) => this.reserved().bootVms(nodes.map((n) => this.resolve(n) as Node), options, s), summarized((vms: readonly Vm[]) => ({ count: vms.length }))));
+  }
+
+  run(action: Action, options: RunOptions = {}): Promise<ActionReport> {
+    return this.runStep(actionName(action), async (s) => {
+      const r = await runAction(action, this.actionEnv(s));
+      if (options.keepOutput ?? true) keepOutputs(s, r.results);
+      return r;
+    }, actionSummary);
+  }
+
+  async monitor(hosts: readonly Host[], options: MonitorOptions = {}): Promise<Monitoring> {
+    const monitoring = await this.runStep(`monitor:${options.table ?? "monitoring"}`, async (s) => {
+      const m = startMonitoring(this.runners().direct, hosts.map((h) => this.resolve(h)), options);
+      s.log(`sampling ${hosts.length} hosts every ${options.period ?? 1} s`);
+      return m;
+    }, summarized((m: Monitoring) => ({ hosts: m.hosts.length })));
+    let done = false;
+    const stop = async () => {
+      const summary = await monitoring.stop();
+      if (done) return summary;
+      done = true;
+      this.services = this.services.filter((x) => x !== running);
+      this.metrics(summary.table, summary.rows);
+      this.shared.archive.journal({ event: "monitoring-stopped", scope: this.prefix, table: summary.table, samples: summary.samples, overheadPct: summary.overheadPct, failed: [...summary.failed] });
+      return summary;
+    };
+    const running: Running = { name: "monitoring", stop: async () => void (await stop()) };
+    this.services.push(running);
+    return { hosts: monitoring.hosts, stop };
+  }
+
+  async netem(rules: readonly NetemRule[], options: NetemOptions = {}): Promise<NetemReport> {
+    const resolved = rules.map((r) => ({ ...r, between: [r.between[0].map((h) => this.resolve(h)), r.between[1].map((h) => this.resolve(h))] as const }));
+    const applied = await this.runStep("netem", async (s) => {
+      const runners = this.runners();
+      const netem = await applyNetem(runners.direct, resolved, options, s.signal, runners.support.netemDelayerArgv);
+      for (const c of netem.report.checks) s.journal({ event: "netem-rtt", ...c });
+      return netem;
+    }, summarized((n: Netem) => n.report));
+    this.services.push({
+      name: "netem",
+      stop: async () => {
+        await applied.remove();
+        this.shared.archive.journal({ event: "netem-removed", scope: this.prefix, hosts: applied.report.hosts });
+      },
+    });
+    return applied.report;
   }
 
   stress(vms: readonly Vm[], profile: StressProfile): Promise<void> {
@@ -203,11 +280,15 @@ export class RunContext implements Context {
         const plugin = await schedulers.resolve(scheduler);
         await plugin.prepare?.(options.options as never);
         const running = plugin.create(testbed.cluster(), options.options as never);
-        running.start();
+        running.start(s);
+        // a wall-clock testbed waits without counting: the engine shows the time passing
+        const started = performance.now();
+        const ticker = testbed.clock === "wall" ? setInterval(() => s.progress({ done: Math.min(options.for, (performance.now() - started) / 1000), total: options.for, unit: "s" }), 1000) : null;
         try {
           await testbed.advance(options.for, s);
         } finally {
-          running.stop();
+          if (ticker) clearInterval(ticker);
+          await running.stop();
         }
         return running.report();
       },
@@ -220,33 +301,12 @@ export class RunContext implements Context {
   }
 
   exec(hosts: readonly Host[], command: CommandSpec, options: ExecOptions = {}): Promise<ActionReport> {
-    const name = options.name ?? `exec:${command.argv[0] ?? ""}`;
-    return this.runStep(
-      name,
-      async (s) => {
-        const testbed = this.reserved();
-        if (!testbed.processRunner) throw new UsageError(`the ${testbed.kind} testbed runs no processes on its hosts`);
-        const runner = testbed.processRunner();
-        const spares = options.spares ?? [];
-        const everyone = [...hosts, ...spares];
-        const rank = new Map(everyone.map((h, i) => [h.name, i]));
-        const results = new Map<string, HostResult>();
-        const count = (): void => s.progress({ done: results.size, total: hosts.length, failed: [...results.values()].filter((r) => r.status !== "ok").length });
-        const run = { name: (h: Host) => h.name, spares, signal: s.signal, onEvent: (e: Readonly<Record<string, unknown>>) => s.journal({ ...e }) };
-        const policy = await underPolicy(hosts, options.policy ?? {}, run, async (host) => {
-          const result = await runner.exec(host, rank.get(host.name) ?? 0, command, s.signal);
-          results.set(host.name, result);
-          if (options.keepOutput ?? true) s.keepOutput(host.name, result.stdout, result.stderr);
-          s.journal({ event: "host", host: host.name, status: result.status, exitCode: result.exitCode, seconds: (result.end - result.start) / 1000 });
-          count();
-          if (result.status !== "ok") throw new Error(`${result.status}${result.exitCode === null ? "" : ` (exit ${result.exitCode})`}${result.error ? `: ${result.error}` : ""}`);
-          return result;
-        });
-        const outcome = report(name, everyone.map((h) => results.get(h.name)).filter((r): r is HostResult => r !== undefined));
-        return { ...outcome, excluded: policy.failed.map((f) => (f.host as Host).name) };
-      },
-      summarized((r: ActionReport) => ({ started: r.started, ok: r.ok, failed: r.failed, timedOut: r.timedOut })),
-    );
+    return this.runStep(options.name ?? `exec:${command.argv[0] ?? ""}`, async (s) => {
+      const action = remote(hosts, command, { name: options.name, policy: options.policy });
+      const r = await runAction(action, this.actionEnv(s), options.spares ?? []);
+      if (options.keepOutput ?? true) keepOutputs(s, r.results);
+      return r;
+    }, actionSummary);
   }
 
   observe(): Promise<Observation> {
@@ -262,11 +322,47 @@ export class RunContext implements Context {
   }
 
   async release(): Promise<void> {
+    // services first: netem comes off the hosts, samplers stop and their rows land
+    const services = this.services;
+    this.services = [];
+    const failures: unknown[] = [];
+    for (const service of services.reverse()) {
+      await service.stop().catch((error: unknown) => {
+        failures.push(error);
+        this.shared.archive.journal({ event: "service-stop-failed", scope: this.prefix, service: service.name, error: message(error) });
+      });
+    }
+    this.runnerSet = null;
+    this.known.clear();
+    this.roleArrays = [];
     const testbed = this.testbed;
     this.testbed = null;
     this.stopWatching();
     this.stopWatching = () => {};
     if (testbed) await testbed.release();
+    if (failures.length > 0) throw failures[0];
+  }
+
+  private actionEnv(step: StepContext): ActionEnv {
+    return { runners: this.runners(), step, resolve: (h) => this.resolve(h) };
+  }
+
+  /** The reserved testbed's runners: pooled SSH, and the tree and taktuk where its hosts offer them. */
+  private runners(): Runners {
+    const testbed = this.reserved();
+    if (!testbed.processRunner) throw new UsageError(`the ${testbed.kind} testbed runs no processes on its hosts`);
+    this.runnerSet ??= new Runners(testbed.processRunner(), testbed.fanout?.() ?? {}, testbed.kind);
+    return this.runnerSet;
+  }
+
+  private resolve(host: Host): Host {
+    return this.known.get(host.name) ?? host;
+  }
+
+  private learn<H extends Host>(hosts: readonly H[]): readonly H[] {
+    for (const h of hosts) this.known.set(h.name, h);
+    for (const role of this.roleArrays) role.forEach((h, i) => (role[i] = this.resolve(h)));
+    return hosts;
   }
 
   metrics(table: string, rows: readonly MetricRow[]): void {
@@ -274,13 +370,13 @@ export class RunContext implements Context {
   }
 
   summary(fields: Readonly<Record<string, Json>>): void {
-    this.run.archive.mergeSummary(fields);
+    this.shared.archive.mergeSummary(fields);
   }
 
   log(text: string): void {
     const where = this.prefix.replace(/\/$/, "") || "run";
-    this.run.archive.journal({ event: "log", scope: this.prefix, message: text });
-    this.run.progress.stepLog(where, text);
+    this.shared.archive.journal({ event: "log", scope: this.prefix, message: text });
+    this.shared.progress.stepLog(where, text);
   }
 
   private reserved(): Testbed {
@@ -289,7 +385,7 @@ export class RunContext implements Context {
   }
 
   private throwIfAborted(): void {
-    const { signal } = this.run;
+    const { signal } = this.shared;
     if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new InterruptedError("signal");
   }
 
@@ -301,7 +397,7 @@ export class RunContext implements Context {
   }
 
   private async runStep<T>(name: string, fn: (s: StepContext) => Promise<T>, recording: Recording<T>): Promise<T> {
-    const { archive, progress, signal, previous } = this.run;
+    const { archive, progress, signal, previous } = this.shared;
     this.throwIfAborted();
     const step = this.uniqueName(name);
     if (recording.checkpoint && previous.has(`step:${step}`)) {
@@ -314,7 +410,7 @@ export class RunContext implements Context {
     const ctx: StepContext = {
       step,
       signal,
-      seed: this.run.seed,
+      seed: this.shared.seed,
       log: (text) => {
         archive.journal({ event: "log", step, message: text });
         progress.stepLog(step, text);
@@ -342,6 +438,16 @@ export class RunContext implements Context {
 }
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Each host's outputs of one step, in the order its actions ran. */
+function keepOutputs(s: StepContext, results: readonly HostResult[]): void {
+  const byHost = new Map<string, { out: string; err: string }>();
+  for (const r of results) {
+    const o = byHost.get(r.host) ?? { out: "", err: "" };
+    byHost.set(r.host, { out: o.out + r.stdout, err: o.err + r.stderr });
+  }
+  for (const [host, o] of byHost) s.keepOutput(host, o.out, o.err);
+}
 
 /** Keeps journal lines short: big outputs are in `steps/<step>.json`. */
 function summarize(record: unknown): unknown {

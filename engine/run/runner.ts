@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REDACTED, secretValues } from "../archive/redact.ts";
@@ -14,7 +15,8 @@ import { writeReport } from "../report/index.ts";
 import { completedCheckpoints } from "./checkpoints.ts";
 import { RunContext, type MetricsBatch, type MetricsTarget } from "./context.ts";
 import { engineInfo } from "./engine-info.ts";
-import { loadWorkflow } from "./loader.ts";
+import { loadWorkflow, type LoadedWorkflow } from "./loader.ts";
+import { PlanContext, type Plan } from "./plan.ts";
 import { onInterrupt } from "./signals.ts";
 import { SweepState, sweepFolder } from "./sweep-state.ts";
 import { watchWalltime } from "./walltime.ts";
@@ -52,6 +54,8 @@ export interface RunOutcome {
    */
   readonly blame: "input" | "run" | null;
   readonly summary: Readonly<Record<string, unknown>>;
+  /** The run's `report.html`, or null when it could not be written. */
+  readonly report: string | null;
 }
 
 function stamp(date: Date): string {
@@ -61,17 +65,58 @@ function stamp(date: Date): string {
 
 const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
 
-/**
- * Runs a workflow file end to end: validates everything first (bad input
- * throws UsageError before any archive exists), then archives as it goes.
- */
-export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
+/** What a run checks before it starts: the workflow, its params, the seed, the testbed and its options. */
+export interface PreparedRun {
+  readonly loaded: LoadedWorkflow;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly plugin: TestbedPlugin;
+  readonly testbedOptions: Readonly<Record<string, string>>;
+}
+
+/** Validates a run's inputs; bad input throws UsageError, nothing is created. */
+export async function prepareRun(options: Omit<RunOptions, keyof Presentation | "resultsDir">): Promise<PreparedRun> {
   const loaded = await loadWorkflow(options.workflowPath);
   const params = resolveParams(loaded.workflow.params, options.params);
   if (!Number.isSafeInteger(options.seed)) throw new UsageError(`seed must be an integer, got ${options.seed}`);
   const plugin = await testbeds.resolve(options.testbed);
   const testbedOptions = options.testbedOptions ?? {};
   plugin.validateOptions?.(testbedOptions);
+  return { loaded, params, plugin, testbedOptions };
+}
+
+/**
+ * Walks the workflow against a recording context (see PlanContext): the
+ * steps and sweep points a run would take, with the resources each asks
+ * for. Nothing is reserved, nothing archived. A workflow that throws on the
+ * placeholders is answered as bad input.
+ */
+export async function planRun(options: Omit<RunOptions, keyof Presentation | "resultsDir">): Promise<PreparedRun & { readonly plan: Plan }> {
+  const prepared = await prepareRun(options);
+  const context = new PlanContext(options.seed, prepared.plugin.name);
+  try {
+    await (prepared.loaded.workflow as Workflow<ParamSpecs>).run(context, prepared.params as never);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const last = context.recorded.steps.at(-1)?.step;
+    throw new UsageError(`dry run: the workflow threw${last ? ` after step ${last}` : ""}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
+  return { ...prepared, plan: context.recorded };
+}
+
+/**
+ * Runs a workflow file end to end: validates everything first (bad input
+ * throws UsageError before any archive exists), then archives as it goes.
+ */
+export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
+  return execute(await createRun(options));
+}
+
+/** A run whose archive exists, not started yet (workers may run its sweeps before it goes on: run/workers.ts). */
+export type CreatedRun = Execution;
+
+/** Validates the run (prepareRun), then creates its archive. */
+export async function createRun(options: RunOptions): Promise<CreatedRun> {
+  const { loaded, params, plugin, testbedOptions } = await prepareRun(options);
 
   const start = new Date();
   const sourceSha256 = sha256(loaded.source);
@@ -95,7 +140,35 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
   copyFileSync(loaded.path, join(dir, "workflow.mts"));
   writeFileSync(join(dir, "report.json"), `${JSON.stringify(loaded.workflow.report ?? { charts: [] }, null, 2)}\n`);
   archive.journal({ event: "run-start", workflow: loaded.workflow.name, params, seed: options.seed, testbed: plugin.name });
-  return execute({ ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: options.seed, plugin, testbedOptions, previous: new Map() });
+  return { ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: options.seed, plugin, testbedOptions, previous: new Map() };
+}
+
+
+/** Goes on with a created run after its workers: what they completed is reused, as on resume. */
+export function continueRun(run: CreatedRun): Promise<RunOutcome> {
+  run.archive.journal({ event: "workers-end" });
+  return execute({ ...run, previous: completedCheckpoints(run.archive.dir) });
+}
+
+/**
+ * `g5k-flow worker <run-dir>`: one worker of a run started with --workers.
+ * It runs the workflow on the run's archive, so its sweeps' points are
+ * claimed through the shared sweep state (each point by exactly one live
+ * process; a dead worker's point is taken over); the run's manifest, status
+ * and report stay the controller's.
+ */
+export async function workOn(dir: string, options: Presentation): Promise<RunOutcome> {
+  if (!existsSync(dir)) throw new UsageError(`no such run directory: ${dir}`);
+  const manifest = readManifest(dir);
+  if (manifest.status !== "running") throw new UsageError(`run ${manifest.id} is ${manifest.status}: workers join running runs only`);
+  const source = archivedSource(dir, manifest.workflow.source, manifest.workflow.sourceSha256);
+  const loaded = await loadWorkflow(source);
+  const params = resolveParams(loaded.workflow.params, manifest.params);
+  const plugin = await testbeds.resolve(manifest.testbed.kind);
+  const testbedOptions = archivedOptions(manifest.testbed.options);
+  const archive = RunArchive.reopen(dir, secretsOf(plugin, testbedOptions));
+  archive.journal({ event: "worker-start", pid: process.pid });
+  return execute({ ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: manifest.seed, plugin, testbedOptions, previous: completedCheckpoints(dir), worker: true });
 }
 
 /**
@@ -177,11 +250,15 @@ interface Execution extends Presentation {
   readonly plugin: TestbedPlugin;
   readonly testbedOptions: Readonly<Record<string, string>>;
   readonly previous: ReadonlyMap<string, unknown>;
+  /** A worker of the run (workOn): it leaves the manifest's status and the report to the controller. */
+  readonly worker?: boolean;
 }
 
 async function execute(run: Execution): Promise<RunOutcome> {
   const { archive, plugin, testbedOptions } = run;
   const controller = new AbortController();
+  // every host of a fan-out listens for the run's interrupt on this one signal
+  setMaxListeners(0, controller.signal);
   const created: Testbed[] = [];
   const hosts: string[] = [];
   const failures: string[] = [];
@@ -198,8 +275,8 @@ async function execute(run: Execution): Promise<RunOutcome> {
       progress: run.progress,
       signal: controller.signal,
       previous: run.previous,
-      newTestbed: () => {
-        const testbed = plugin.create({ seed: run.seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
+      newTestbed: (seed = run.seed) => {
+        const testbed = plugin.create({ seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
         created.push(testbed);
         return testbed;
       },
@@ -254,11 +331,16 @@ async function execute(run: Execution): Promise<RunOutcome> {
     stopListening();
     await run.progress.close();
   }
+  if (run.worker) {
+    archive.detach({ event: "worker-end", pid: process.pid, status, error });
+    return { dir: archive.dir, status, error, blame, summary: archive.summary(), report: null };
+  }
   archive.finish(status, error);
+  let report: string | null = null;
   try {
-    await writeReport(archive.dir);
+    report = await writeReport(archive.dir);
   } catch (caught) {
     run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
   }
-  return { dir: archive.dir, status, error, blame, summary: archive.summary() };
+  return { dir: archive.dir, status, error, blame, summary: archive.summary(), report };
 }

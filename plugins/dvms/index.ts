@@ -1,4 +1,4 @@
-/** DVMS: decentralized scheduling by cooperating node agents (DESIGN §6.2). */
+/** DVMS: decentralized scheduling by cooperating node agents (docs/dvms.md). */
 import type { ClusterRuntime } from "../../engine/cluster.ts";
 import type { Scheduler, SchedulerPlugin } from "../../engine/scheduler.ts";
 import { resolveOptions, type DvmsOptions } from "./options.ts";
@@ -14,7 +14,7 @@ export { DEFAULT_OPTIONS, resolveOptions, type DvmsOptions } from "./options.ts"
 export type { IspGoal, IspOutcome, IspToken } from "./partition.ts";
 export { DvmsScheduler } from "./scheduler.ts";
 export { entropySolver, partitionSolver, type PartitionSolver } from "./solver.ts";
-export { DvmsController, type ControllerSpec, type MigrationRequest } from "./real/controller.ts";
+export { DvmsController, type AgentStatus, type ControllerSpec } from "./real/controller.ts";
 export { ProcessDvmsScheduler } from "./real/process-scheduler.ts";
 
 /**

@@ -30,7 +30,7 @@ export interface IspRecord {
   end: IspEnd | null;
 }
 
-/** Collects the per-ISP metrics of DESIGN §6.2 into the `isp` table. */
+/** Collects the per-ISP metrics (docs/dvms.md) into the `isp` table. */
 export class IspLog implements DvmsEvents {
   private readonly records = new Map<string, IspRecord>();
   readonly migrations: MigrationResult[] = [];

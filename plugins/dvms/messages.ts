@@ -16,7 +16,7 @@ export interface PartitionUpdate {
 }
 
 /**
- * Agent-to-agent messages of the ISP protocol (DESIGN §6.2). Plain JSON
+ * Agent-to-agent messages of the ISP protocol (docs/dvms.md). Plain JSON
  * values, so the TCP runtime ships them as they are.
  */
 export type DvmsMessage =

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { UsageError } from "../../engine/errors.ts";
 import { solverKind, type SolverKind } from "../entropy/index.ts";
 
-/** DVMS tunables; defaults are the VMPlaceS / DESIGN §6.2 values. */
+/** DVMS tunables; defaults are the VMPlaceS values (docs/dvms.md). */
 export interface DvmsOptions {
   /** Smallest partition the solver is tried on (VMPlaceS: 4). */
   readonly minPartitionSize: number;
@@ -23,12 +23,16 @@ export interface DvmsOptions {
   readonly solver: SolverKind;
   /** Seed of the overlay's random choices (Vivaldi peer sampling). */
   readonly seed: number;
-  /** Two Blocked partitions that meet merge into one Growing partition (DESIGN §6.2). */
+  /** Two Blocked partitions that meet merge into one Growing partition (docs/dvms.md). */
   readonly merge: boolean;
   /** How long an initiator holds a merge request while waiting for its own token to come home (s). */
   readonly mergeTimeout: number;
   /** Underload events: a node using less than this share of its cores starts an ISP to empty it; null = off. */
   readonly underload: number | null;
+  /** After an ISP it initiated ended unsolved, a node waits this long before starting another (s); doubled after each further failure. */
+  readonly backoff: number;
+  /** Cap of that doubling wait (s). */
+  readonly maxBackoff: number;
 }
 
 export const DEFAULT_OPTIONS: DvmsOptions = {
@@ -45,6 +49,8 @@ export const DEFAULT_OPTIONS: DvmsOptions = {
   merge: true,
   mergeTimeout: 1,
   underload: null,
+  backoff: 5,
+  maxBackoff: 120,
 };
 
 const positive = z.coerce.number().positive();
@@ -64,6 +70,8 @@ const schema = z
     merge: bool,
     mergeTimeout: positive,
     underload: z.union([z.null(), z.coerce.number().gt(0).lt(1)]),
+    backoff: z.coerce.number().min(0),
+    maxBackoff: z.coerce.number().min(0),
   })
   .strict()
   .partial();
@@ -84,5 +92,6 @@ export function resolveOptions(input: Readonly<Record<string, unknown>> = {}): D
   if (options.mergeTimeout >= options.partitionTimeout) {
     throw new UsageError("dvms: mergeTimeout must be shorter than partitionTimeout");
   }
+  if (options.maxBackoff < options.backoff) throw new UsageError("dvms: maxBackoff must be at least backoff");
   return options;
 }

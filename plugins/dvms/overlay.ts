@@ -4,7 +4,7 @@ export interface PartitionShape {
   readonly nodes: readonly string[];
 }
 
-/** Who a partition's leader offers the token to next (DESIGN §6.2 "first out"). */
+/** Who a partition's leader offers the token to next ("first out", docs/dvms.md). */
 export interface Overlay {
   readonly kind: "ring" | "lbo";
   /** First node outside `skip` seen from `from`, or null when every node is taken. */

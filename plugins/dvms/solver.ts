@@ -4,7 +4,7 @@ import { solveLimits, solveObservation, type PartitionPlan, type SolverKind } fr
 export type { PartitionPlan };
 
 /**
- * Solves the placement of one partition (Entropy inside DVMS, DESIGN §6.2)
+ * Solves the placement of one partition (Entropy inside DVMS, docs/dvms.md)
  * within `timeLimit` seconds of `runtime`'s clock.
  */
 export type PartitionSolver = (observation: Observation, nodes: readonly string[], timeLimit: Seconds, runtime: ClusterRuntime) => PartitionPlan;

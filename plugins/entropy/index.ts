@@ -1,4 +1,4 @@
-/** Entropy: constraint-based placement and reconfiguration planning (DESIGN §6.1). */
+/** Entropy: constraint-based placement and reconfiguration planning (docs/entropy.md). */
 export { entropySolver } from "./instance-solver.ts";
 export { solveLimits } from "./limits.ts";
 export { solveObservation, type ObservationSolveOptions, type PartitionPlan, type PlannedMigration } from "./observation.ts";

@@ -189,7 +189,9 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       if (vlan) this.vlans[site] = vlan;
       for (const fqdn of [...(doc.assigned_nodes ?? [])].sort()) nodes.push(await this.toNode(fqdn, doc.uid));
     }
-    return nodes;
+    // `cores` asked for: the capacity schedulers and metrics count on each node, at most the real one (overloads made with a few guests).
+    const cores = request.cores;
+    return cores === undefined ? nodes : nodes.map((n) => ({ ...n, capacity: { ...n.capacity!, cores: Math.min(cores, n.capacity!.cores) } }));
   }
 
   async deploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {

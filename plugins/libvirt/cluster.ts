@@ -7,7 +7,7 @@ const NAMESPACE_LATENCY: Seconds = 0.00005;
 /**
  * Messages of node agents that live in this process (schedulers that do not
  * use `agentHosting`), delivered on the next macrotask. DVMS runs its agents
- * as processes in the nodes' namespaces instead, over TCP (`agentHosting`).
+ * on the nodes themselves instead, talking TCP (`agentHosting`, docs/dvms-agents.md).
  */
 export class InProcessNetwork implements AgentNetwork {
   private readonly handlers = new Map<string, (from: string, message: unknown) => void>();

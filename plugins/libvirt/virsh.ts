@@ -29,13 +29,16 @@ export const failureLine = (operation: string, r: HostResult, timeout: Seconds):
 /** Migration bandwidth cap in MiB/s: high, because qemu's own default (~1 Gbit/s) would dominate the figures. */
 export const MIGRATION_BANDWIDTH_MIBS = 8192;
 
-export function migrateArgv(vm: string, dstAddress: string): string[] {
-  return virsh(
+/** Run on the source node, or from any node when `srcAddress` names the source's libvirtd (agents migrate for their partition). */
+export function migrateArgv(vm: string, dstAddress: string, srcAddress?: string): string[] {
+  const connect = srcAddress === undefined ? virsh() : ["virsh", "-q", "-c", `qemu+tcp://${srcAddress}:${LIBVIRT_TCP_PORT}/system`];
+  return [
+    ...connect,
     "migrate", "--live", "--bandwidth", String(MIGRATION_BANDWIDTH_MIBS), vm,
     `qemu+tcp://${dstAddress}:${LIBVIRT_TCP_PORT}/system`,
     // Every node answers to the same machine identity, so name the destination's address for the data stream.
     "--migrateuri", `tcp://${dstAddress}`,
-  );
+  ];
 }
 
 export interface DomainStats {

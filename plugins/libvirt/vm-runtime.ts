@@ -14,7 +14,7 @@ import { liveMigrate, type CheckedMigration } from "./migrate.ts";
 import { CpuPoller } from "./poller.ts";
 import type { LibvirtRuntimeOptions } from "./vm-runtime-options.ts";
 import { domainXml } from "./vms/domain-xml.ts";
-import { failureLine, failureReason, virsh } from "./virsh.ts";
+import { failureLine, failureReason, migrateArgv, virsh } from "./virsh.ts";
 
 /** Seconds `virsh create` and `virsh destroy` may take: generous, as TCG guests on a starved machine are slow. */
 const CREATE_LIMIT: Seconds = 60;
@@ -46,9 +46,10 @@ export interface LibvirtRuntimeInit {
    * `imageDir` on the nodes and the accelerator taken from the options.
    */
   readonly guest?: PreparedGuest;
-  /** Scheduler agents as processes on the nodes (see ClusterRuntime.agentHosting); by default they stay in this process. */
-  readonly agentHosting?: () => AgentHosting | undefined;
 }
+
+/** Where scheduler agents keep their files on the nodes (one directory per node, as namespaced nodes share a file system). */
+const AGENT_DIR = "/tmp/g5k-flow-agents/{{host}}";
 
 interface VmRecord {
   readonly vm: Vm;
@@ -79,7 +80,8 @@ export class LibvirtVmRuntime {
   private readonly nodes: ReadonlyMap<string, Node>;
   private readonly online = new Set<string>();
   private readonly vms = new Map<string, VmRecord>();
-  private readonly migrations: CheckedMigration[] = [];
+  /** Every migration, run by this process ("testbed": a migrate step, a scheduler in this process) or by an agent on a node. */
+  private readonly migrations: Array<CheckedMigration & { readonly by: "testbed" | "agent" }> = [];
   private readonly bootFailures: Array<{ vm: string; node: string; reason: string }> = [];
   private readonly loadChanges: Array<{ time: Seconds; vm: string; load: number }> = [];
   private readonly loadTimers = new Set<NodeJS.Timeout>();
@@ -142,7 +144,7 @@ export class LibvirtVmRuntime {
   }
 
   /**
-   * Starts the planned guests in parallel under `policy` (DESIGN §4): a guest
+   * Starts the planned guests in parallel under `policy` (docs/architecture.md, failure policies): a guest
    * that does not come up is destroyed and tried again (`bootRetries` times
    * unless the policy says otherwise), then excluded; below the policy's
    * required count (default: all) the step fails naming the guests that did
@@ -283,8 +285,7 @@ export class LibvirtVmRuntime {
         poller: this.poller,
         migrate: (vm, to) => this.migrateVm(vm, to),
         online: (n) => this.online.has(n),
-        // Without a hosting, scheduler agents stay in this process: starting them on remote nodes over SSH is not done yet.
-        agentHosting: () => this.init.agentHosting?.(),
+        agentHosting: () => this.agentHosting(),
       });
       this.poller.refresh(); // schedulers observe the nodes and guests at once, before the first poll ends
       this.poller.start();
@@ -292,8 +293,37 @@ export class LibvirtVmRuntime {
     return this.clusterRuntime;
   }
 
+  /** Wall-clock time passing; Ctrl-C ends it with the abort, so the step is journaled interrupted. */
   async advance(duration: Seconds, ctx: StepContext): Promise<void> {
-    await sleep(duration * 1000, undefined, { signal: ctx.signal }).catch(() => undefined);
+    await sleep(duration * 1000, undefined, { signal: ctx.signal });
+  }
+
+  /** Scheduler agents on the nodes themselves (DVMS): they observe through their node's libvirtd and migrate with virsh; this runtime follows. */
+  private agentHosting(): AgentHosting {
+    return {
+      nodes: [...this.nodes.values()].filter((n) => this.online.has(n.name)),
+      runner: this.init.runner,
+      workDir: AGENT_DIR,
+      commands: { domstats: virsh("domstats", "--state", "--cpu-total"), migrate: migrateArgv("{{vm}}", "{{destination}}", "{{source}}") },
+      pollInterval: this.init.options.pollInterval,
+      migrateTimeout: this.init.options.migrateTimeout,
+      migrationStarted: (vm, to) => {
+        const record = this.vms.get(vm);
+        if (!record) return;
+        record.migrating = true;
+        record.destination = to;
+        this.poller.refresh();
+      },
+      migrationEnded: (result) => {
+        const record = this.vms.get(result.vm);
+        if (!record) return;
+        if (result.outcome === "ok") record.node = result.to;
+        record.migrating = false;
+        record.destination = null;
+        this.migrations.push({ result, uptimeBefore: null, uptimeAfter: null, by: "agent" });
+        this.poller.refresh();
+      },
+    };
   }
 
   async migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
@@ -325,7 +355,7 @@ export class LibvirtVmRuntime {
       const checked = await liveMigrate(env, vm, this.node(record.node), this.node(to));
       if (checked.result.outcome === "ok") record.node = to;
       else if (checked.result.outcome === "failed") record.alive = await this.stillRuns(record);
-      this.migrations.push(checked);
+      this.migrations.push({ ...checked, by: "testbed" });
       return checked.result;
     } catch (error) {
       // Closed under an in-flight migration (a scheduler stopping): a result, not a crash.
@@ -367,9 +397,9 @@ export class LibvirtVmRuntime {
       violations: this.poller.allViolations(),
       migrations: this.migrations.map((m) => m.result),
       tables: {
-        migrations: this.migrations.map(({ result: m, uptimeBefore, uptimeAfter }) => ({
+        migrations: this.migrations.map(({ result: m, uptimeBefore, uptimeAfter, by }) => ({
           vm: m.vm, from: m.from, to: m.to, start: m.start, end: m.end, duration: m.end - m.start, downtime: m.downtime,
-          rounds: m.rounds, outcome: m.outcome, reason: m.reason ?? null, uptimeBefore, uptimeAfter,
+          rounds: m.rounds, outcome: m.outcome, reason: m.reason ?? null, uptimeBefore, uptimeAfter, by,
         })),
         load_changes: this.loadChanges.map((l) => ({ ...l })),
         boot_failures: this.bootFailures.map((b) => ({ ...b })),
@@ -380,6 +410,9 @@ export class LibvirtVmRuntime {
         bootFailures: this.bootFailures.length,
         migrationsOk: this.migrations.filter((m) => m.result.outcome === "ok").length,
         migrationsFailed: this.migrations.filter((m) => m.result.outcome !== "ok").length,
+        // DVMS agents on the nodes migrate themselves: then this process ran none.
+        migrationsByTestbed: this.migrations.filter((m) => m.by === "testbed").length,
+        migrationsByAgents: this.migrations.filter((m) => m.by === "agent").length,
         cpuPolls: this.poller.samples,
       },
     };

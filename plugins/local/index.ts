@@ -1,9 +1,10 @@
-/** The local real testbed: namespaces as nodes, real sshd, libvirtd, qemu guests and live migrations (DESIGN §5.2). */
+/** The local real testbed: namespaces as nodes, real sshd, libvirtd, qemu guests and live migrations (docs/testbeds.md). */
 import type { TestbedPlugin } from "../../engine/testbed.ts";
 import { parseLocalOptions } from "./options.ts";
 import { setupLocalTestbed } from "./setup.ts";
 import { LocalTestbed } from "./testbed.ts";
 import { teardownLocalTestbed } from "./teardown.ts";
+import { setupOar, teardownOar } from "./oar/server.ts";
 
 export { setupLocalTestbed, LOCAL_PACKAGES, type LocalSetup } from "./setup.ts";
 export { teardownLocalTestbed, listLocalLeftovers, isLocalClean, type LocalLeftovers } from "./teardown.ts";
@@ -20,6 +21,11 @@ export const localTestbed: TestbedPlugin = {
   description: "Local real testbed: network namespaces as nodes (sshd + libvirtd each), qemu guests, real live migrations",
   create: (init) => new LocalTestbed(init, parseLocalOptions(init.options)),
   validateOptions: (options) => void parseLocalOptions(options),
-  setup: async (log) => void (await setupLocalTestbed(log)),
-  teardown: async (log) => void (await teardownLocalTestbed(log)),
+  setupExtras: ["oar"],
+  setup: async (log, extras) => {
+    await setupLocalTestbed(log);
+    if (extras?.oar) await setupOar(log);
+  },
+  // --oar removes the OAR server and its nodes only: runs' leftovers are plain `down local`'s
+  teardown: async (log, extras) => (extras?.oar ? teardownOar(log) : void (await teardownLocalTestbed(log))),
 };

@@ -18,6 +18,10 @@ const schema = z.object({
   migrateTimeout: num(120, 5, 3600),
   /** Seconds between CPU polls of the nodes' libvirtd. */
   pollInterval: num(1, 0.2, 60),
+  /** Who grants nodes: this machine's ledger, or a real OAR job (testbed setup local --oar). */
+  reservation: z.enum(["local", "oar"]).default("local"),
+  /** OAR properties the reserved nodes must have (reservation=oar), e.g. "host != 'oarn-h0'". */
+  oarProperties: z.string().default(""),
 }).strict();
 
 export type LocalOptions = z.infer<typeof schema>;

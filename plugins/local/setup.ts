@@ -7,13 +7,28 @@ import { buildGuestImage, chooseAccel, type AccelChoice, type GuestImage } from 
  */
 export const LOCAL_PACKAGES = [
   "qemu-system-x86", "openssh-server", "openssh-client", "libvirt-daemon", "libvirt-daemon-driver-qemu",
-  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "xz-utils", "util-linux",
+  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "iputils-ping", "xz-utils", "util-linux",
 ] as const;
 
-async function missingPackages(): Promise<string[]> {
-  const r = await execa("dpkg-query", ["-W", "-f", "${Package} ${Status}\n", ...LOCAL_PACKAGES], { reject: false });
+async function missingPackages(packages: readonly string[]): Promise<string[]> {
+  const r = await execa("dpkg-query", ["-W", "-f", "${Package} ${Status}\n", ...packages], { reject: false });
   const installed = new Set(r.stdout.split("\n").filter((l) => l.endsWith(" installed")).map((l) => l.split(" ")[0]));
-  return LOCAL_PACKAGES.filter((p) => !installed.has(p));
+  return packages.filter((p) => !installed.has(p));
+}
+
+/** Installs the Debian packages not installed yet (idempotent); returns those it installed. */
+export async function ensurePackages(packages: readonly string[], log: (message: string) => void): Promise<string[]> {
+  const missing = await missingPackages(packages);
+  if (missing.length > 0) {
+    log(`installing ${missing.join(" ")}`);
+    const install = () => execa("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { env: { DEBIAN_FRONTEND: "noninteractive" }, reject: false });
+    if ((await install()).exitCode !== 0) {
+      await execa("apt-get", ["update"]); // package lists may be stale or absent on a fresh machine
+      const r = await install();
+      if (r.exitCode !== 0) throw new Error(`apt-get install failed: ${r.stderr.trim().split("\n").pop()}`);
+    }
+  }
+  return missing;
 }
 
 /** libvirt's qemu driver expects its system user even when told to run guests as root. */
@@ -31,16 +46,7 @@ export interface LocalSetup {
 /** `g5k-flow testbed setup local`: packages (idempotent), libvirt's user, the cached guest image, the KVM probe. */
 export async function setupLocalTestbed(log: (message: string) => void = () => undefined): Promise<LocalSetup> {
   if (process.getuid?.() !== 0) throw new Error("the local testbed needs root (namespaces, bridges, libvirtd)");
-  const missing = await missingPackages();
-  if (missing.length > 0) {
-    log(`installing ${missing.join(" ")}`);
-    const install = () => execa("apt-get", ["install", "-y", "--no-install-recommends", ...missing], { env: { DEBIAN_FRONTEND: "noninteractive" }, reject: false });
-    if ((await install()).exitCode !== 0) {
-      await execa("apt-get", ["update"]); // package lists may be stale or absent on a fresh machine
-      const r = await install();
-      if (r.exitCode !== 0) throw new Error(`apt-get install failed: ${r.stderr.trim().split("\n").pop()}`);
-    }
-  }
+  const missing = await ensurePackages(LOCAL_PACKAGES, log);
   await ensureLibvirtUser();
   const image = await buildGuestImage(log);
   const accel = await chooseAccel(image);

@@ -1,11 +1,13 @@
 import { cp, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { AgentHosting, Seconds } from "../../engine/cluster.ts";
+import type { Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import { PolicyError, underPolicy } from "../../engine/policy.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
-import { SshRunner, type ProcessRunner } from "../../engine/process/index.ts";
+import { RELAY_PROGRAM, SshRunner, type ProcessRunner } from "../../engine/process/index.ts";
+import type { FanoutSupport } from "../../engine/actions/runners.ts";
+import { DELAYER_PROGRAM } from "../../engine/services/index.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
 import {
   buildGuestImage,
@@ -22,6 +24,7 @@ import {
 } from "../libvirt/index.ts";
 import { createNodePool, destroyNodes, libvirtdPid, startNode, type LocalNode, type LocalNodes } from "./node/deploy.ts";
 import type { LocalOptions } from "./options.ts";
+import { holdThroughOar, type OarHold } from "./oar/reservation.ts";
 import { releaseReservation, reserveNodes, type Reservation } from "./reservations.ts";
 import { within } from "./within.ts";
 
@@ -35,7 +38,7 @@ const DESTROY_WITHIN: Seconds = 180;
 let accelSaid = false;
 
 /**
- * One reservation of the local real testbed (DESIGN §5.2): nodes are
+ * One reservation of the local real testbed (docs/testbeds.md): nodes are
  * network namespaces of this machine, each with its sshd and libvirtd. Once
  * they are deployed, their guests are driven by the libvirt runtime shared
  * with the g5k and ssh testbeds, as on remote machines.
@@ -46,6 +49,8 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   private image: GuestImage | null = null;
   private accel: AccelChoice | null = null;
   private reservation: Reservation | null = null;
+  /** The OAR job granting the nodes (reservation=oar). */
+  private oarHold: OarHold | null = null;
   private capacity: Node["capacity"] | null = null;
   private deployed: LocalNodes | null = null;
   private runner: SshRunner | null = null;
@@ -65,6 +70,7 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       kind: "local",
       nodes: this.deployed?.nodes.length ?? this.reservation?.nodes ?? 0,
       prefix: this.reservation?.prefix ?? null,
+      oarJob: this.oarHold?.id ?? null,
       accel: this.accel?.accel ?? null,
       accelReason: this.accel?.reason ?? null,
       guestKernel: this.image?.kernelVersion ?? null,
@@ -76,7 +82,7 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   }
 
   protected requireRuntime(): LibvirtVmRuntime {
-    if (!this.runtime) throw new UsageError("local testbed: deploy the nodes first");
+    if (!this.runtime) throw new UsageError(this.deployed ? "local testbed: the nodes were deployed with vms: false and run no guests" : "local testbed: deploy the nodes first");
     return this.runtime;
   }
 
@@ -84,6 +90,20 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   processRunner(): ProcessRunner {
     if (!this.runner) throw new UsageError("local testbed: deploy the nodes first");
     return this.runner;
+  }
+
+  /**
+   * The nodes share this machine's file system: relays run this node binary
+   * on relay.mjs in place, the user-space netem runs in place where this
+   * kernel lacks sch_netem; taktuk checks host keys against the pool's file.
+   */
+  fanout(): FanoutSupport {
+    const knownHosts = this.deployed?.pool.knownHostsFile;
+    return {
+      relayArgv: [process.execPath, RELAY_PROGRAM],
+      netemDelayerArgv: ["python3", DELAYER_PROGRAM],
+      ...(knownHosts ? { taktuk: { sshOptions: ["StrictHostKeyChecking=yes", `UserKnownHostsFile=${knownHosts}`] } } : {}),
+    };
   }
 
   async reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
@@ -96,12 +116,18 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       ctx.log(`using ${this.accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${this.accel.reason}`);
     }
     this.reservation = await reserveNodes(request.nodes, this.opts.poolSize);
+    if (this.opts.reservation === "oar") {
+      const walltime = Math.ceil(request.walltime ?? 3600);
+      this.oarHold = await holdThroughOar({ prefix: this.reservation.prefix, nodes: request.nodes, walltime, properties: this.opts.oarProperties }, ctx);
+    }
+    const hold = this.oarHold;
     const capacity = { cores: request.cores ?? this.opts.cores, memoryMiB: request.memoryMiB ?? this.opts.memoryMiB };
     this.capacity = capacity;
     ctx.journal({ event: "local-reserve", prefix: this.reservation.prefix, nodes: request.nodes, accel: this.accel.accel });
     return Array.from({ length: request.nodes }, (_, i) => {
       const name = `${this.reservation!.prefix}-h${i}`;
-      return { name, address: name, capacity, labels: { testbed: "local" } };
+      const oar: Record<string, string> = hold ? { oarJob: String(hold.id), oarNode: hold.addresses[i] ?? "" } : {};
+      return { name, address: name, capacity, labels: { testbed: "local", ...oar } };
     });
   }
 
@@ -117,6 +143,12 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
     const started: LocalNode[] = [];
     this.deployed = { pool, nodes: started, stateDir };
     this.runner = new SshRunner({ hostKeyPolicy: { mode: "accept-new", knownHostsFile: pool.knownHostsFile }, connectTimeout: 10 });
+    if (options.vms === false) {
+      // Process-only nodes: sshd in each namespace, no libvirtd (bootVms refuses them).
+      const deployedHosts = pool.hosts.map((h): Node => ({ ...h, capacity: this.capacity! }));
+      ctx.log(`deployed ${deployedHosts.length} process-only nodes (${pool.subnet}), each with sshd`);
+      return deployedHosts;
+    }
     // libvirtd starts one at a time: each probes qemu (CPU-heavy) and two cores are shared.
     let queue: Promise<unknown> = Promise.resolve();
     const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
@@ -154,7 +186,6 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       options: libvirtOptions({ ...this.opts, accel, imageDir: dirname(image.kernel) }),
       prefixLength: SubnetAllocator.PREFIX,
       log: this.init.log,
-      agentHosting: () => this.agentHosting(),
     });
     return deployed;
   }
@@ -196,20 +227,6 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
   /** The guest's uptime in seconds, read over SSH through the node hosting it (null when it does not answer). */
   guestUptime(vm: string, timeout: Seconds = 10): Promise<number | null> {
     return this.requireRuntime().uptime(vm, timeout);
-  }
-
-  /** Agents run inside the node's namespace, bound to its address; this process reaches them from the pool's bridge. */
-  private agentHosting(): AgentHosting | undefined {
-    const deployed = this.deployed;
-    if (!deployed) return undefined;
-    return {
-      controllerAddress: deployed.pool.subnet.replace(/\.0\/24$/, ".1"), // the pool's bridge holds .1
-      agent: (name) => {
-        const host = deployed.nodes.find((n) => n.host.name === name)?.host;
-        if (!host) throw new UsageError(`local testbed: unknown node '${name}'`);
-        return { listen: host.address, wrap: ["ip", "netns", "exec", host.labels?.netns ?? host.name] };
-      },
-    };
   }
 
   /** The runtime's figures, the nodes' libvirt and guest console logs archived, and the nodes deploy went on without. */
@@ -254,6 +271,9 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
     const reservation = this.reservation;
     this.reservation = null;
     if (reservation) await stage(`releasing the reservation ${reservation.prefix}`, 30, () => releaseReservation(reservation.prefix));
+    const hold = this.oarHold;
+    this.oarHold = null;
+    if (hold) await stage(`ending OAR job ${hold.id}`, 150, async () => this.init.log(`OAR job ${hold.id} ${(await hold.end()).toLowerCase()}`));
     if (failures.length > 0) throw failures[0];
   }
 }

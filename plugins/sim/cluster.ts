@@ -2,6 +2,7 @@ import type { ClusterRuntime, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import type { StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
 import { DEFAULTS } from "./constants.ts";
+import { checkInt, checkModelValue, checkProfile } from "./options.ts";
 import { EventKernel } from "./kernel.ts";
 import { MILLI } from "./platform.ts";
 import { SimWorld, type CrashSpec, type WorldSpec } from "./world.ts";
@@ -57,8 +58,10 @@ export function createSimCluster(spec: SimClusterSpec): SimCluster {
       world.kernel.runUntil(until);
     },
     setVmLoad: (vm, cpuDemand) => {
-      if (!(cpuDemand >= 0)) throw new UsageError(`CPU demand of '${vm}' must be >= 0, got ${cpuDemand}`);
-      world.platform.setDemand(world.vmOf(vm), Math.round(cpuDemand * MILLI));
+      const i = world.vmOf(vm);
+      const vcpus = world.platform.vmVcpus[i];
+      if (!(cpuDemand >= 0 && cpuDemand <= vcpus)) throw new UsageError(`CPU demand of '${vm}' must be between 0 and its ${vcpus} vCPUs, got ${cpuDemand}`);
+      world.platform.setDemand(i, Math.round(cpuDemand * MILLI));
     },
     crashNode: (node) => world.crash(world.nodeOf(node)),
     metrics: () => world.metrics(0),
@@ -69,38 +72,38 @@ export function createSimCluster(spec: SimClusterSpec): SimCluster {
   };
 }
 
+/** Checks every field of the spec (one-line usage errors naming it) and fills in the defaults. */
 function worldSpec(spec: SimClusterSpec): WorldSpec {
-  positiveInt("nodes", spec.nodes);
-  nonNegativeInt("vmsPerNode", spec.vmsPerNode);
-  const vmNode = new Int32Array(spec.nodes * spec.vmsPerNode);
-  for (let vm = 0; vm < vmNode.length; vm++) vmNode[vm] = Math.floor(vm / spec.vmsPerNode);
-  const cores = spec.cores ?? DEFAULTS.cores;
-  const memoryMiB = spec.memoryMiB ?? DEFAULTS.memoryMiB;
-  const vmMemoryMiB = spec.vmMemoryMiB ?? DEFAULTS.vmMemoryMiB;
-  if (spec.vmsPerNode * vmMemoryMiB > memoryMiB) {
-    throw new UsageError(`${spec.vmsPerNode} VMs of ${vmMemoryMiB} MiB do not fit in ${memoryMiB} MiB per node`);
+  if (!Number.isSafeInteger(spec.seed)) throw new UsageError(`seed must be an integer, got ${spec.seed}`);
+  const nodes = checkInt("nodes", spec.nodes, 1);
+  const vmsPerNode = checkInt("vmsPerNode", spec.vmsPerNode, 0);
+  const cores = checkInt("cores", spec.cores ?? DEFAULTS.cores, 1);
+  const memoryMiB = checkInt("memoryMiB", spec.memoryMiB ?? DEFAULTS.memoryMiB, 1);
+  const vmVcpus = checkInt("vmVcpus", spec.vmVcpus ?? DEFAULTS.vmVcpus, 1);
+  const vmMemoryMiB = checkInt("vmMemoryMiB", spec.vmMemoryMiB ?? DEFAULTS.vmMemoryMiB, 1);
+  if (vmsPerNode * vmMemoryMiB > memoryMiB) {
+    throw new UsageError(`${vmsPerNode} VMs of ${vmMemoryMiB} MiB do not fit in ${memoryMiB} MiB per node`);
   }
+  if (spec.load) checkProfile(spec.load);
+  if (spec.crashes) {
+    checkModelValue("crashMeanInterval", spec.crashes.meanInterval);
+    checkModelValue("crashDuration", spec.crashes.duration);
+  }
+  const vmNode = new Int32Array(nodes * vmsPerNode);
+  for (let vm = 0; vm < vmNode.length; vm++) vmNode[vm] = Math.floor(vm / vmsPerNode);
   return {
     seed: spec.seed,
-    nodes: spec.nodes,
+    nodes,
     cores,
     memoryMiB,
     vmNode,
-    vmVcpus: spec.vmVcpus ?? DEFAULTS.vmVcpus,
+    vmVcpus,
     vmMemoryMiB,
-    linkBandwidth: spec.bandwidth ?? DEFAULTS.linkBandwidth,
-    linkLatency: spec.latency ?? DEFAULTS.linkLatency,
-    migrationSpeed: spec.migrationSpeed ?? DEFAULTS.migrationSpeed,
-    maxRounds: spec.maxRounds ?? DEFAULTS.maxRounds,
-    computeCost: spec.computeCost ?? DEFAULTS.computeCost,
-    ...(spec.dirtyIntensity === undefined ? {} : { dirtyIntensity: spec.dirtyIntensity }),
+    linkBandwidth: checkModelValue("bandwidth", spec.bandwidth ?? DEFAULTS.linkBandwidth),
+    linkLatency: checkModelValue("latency", spec.latency ?? DEFAULTS.linkLatency),
+    migrationSpeed: checkModelValue("migrationSpeed", spec.migrationSpeed ?? DEFAULTS.migrationSpeed),
+    maxRounds: checkModelValue("maxRounds", spec.maxRounds ?? DEFAULTS.maxRounds),
+    computeCost: checkModelValue("computeCost", spec.computeCost ?? DEFAULTS.computeCost),
+    ...(spec.dirtyIntensity === undefined ? {} : { dirtyIntensity: checkModelValue("dirtyIntensity", spec.dirtyIntensity) }),
   };
-}
-
-function positiveInt(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${name} must be a positive integer, got ${value}`);
-}
-
-function nonNegativeInt(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0) throw new UsageError(`${name} must be a non-negative integer, got ${value}`);
 }

@@ -1,4 +1,4 @@
-/** Public surface of the simulated datacenter testbed (DESIGN §5.1). */
+/** Public surface of the simulated datacenter testbed (docs/simulation.md). */
 import type { TestbedPlugin } from "../../engine/testbed.ts";
 import { parseSimOptions } from "./options.ts";
 import { SimTestbed } from "./sim-testbed.ts";

@@ -41,19 +41,20 @@ interface Migration {
 }
 
 /**
- * Pre-copy live migration as SimGrid's VM live-migration plugin (DESIGN §5.1).
+ * Pre-copy live migration as SimGrid's VM live-migration plugin (docs/simulation.md).
  *
  * Each transfer of x bytes takes L + x/b: a latency wait (L = two link
  * latencies, src NIC then dst NIC), then a flow in the FlowNetwork, which
  * gives it b = min(S, fair share of both NICs) and re-rates it whenever a
  * flow starts or ends on a shared link. While a transfer runs, the VM
- * dirties memory at r = p * u * S (u its CPU use), integrated piecewise over
- * its load changes. Stage 1 sends M; each stage-2 round resends what the
+ * dirties memory at r = p * u * S (u the CPU it obtains, in cores: its fair
+ * share on an overcommitted node), integrated piecewise over every change
+ * of the shares on its node. Stage 1 sends M; each stage-2 round resends what the
  * previous transfer let dirty, min(dirtied, 0.9 M), while that exceeds
  * (bytes / duration of the last transfer) * 30 ms; past `maxRounds` the
  * migration stops as "not-converged" and the VM stays on its source.
- * Stage 3 suspends the VM and sends the rest (the downtime), then one more
- * L acknowledges and the VM switches host.
+ * Stage 3 suspends the VM (its CPU goes to its neighbours) and sends the
+ * rest (the downtime), then one more L acknowledges and the VM switches host.
  *
  * Destination memory is reserved at start (a migration that does not fit
  * is "rejected") and the VM keeps its CPU demand on its source until the
@@ -61,6 +62,8 @@ interface Migration {
  */
 export class MigrationEngine {
   private readonly byVm = new Map<number, Migration>();
+  /** In-flight migrations by source node: the ones whose dirtying a CPU-share change there affects. */
+  private readonly bySource = new Map<number, Set<Migration>>();
   readonly results: MigrationResult[] = [];
 
   constructor(
@@ -69,9 +72,9 @@ export class MigrationEngine {
     private readonly flows: FlowNetwork,
     private readonly model: MigrationModel,
   ) {
-    platform.beforeDemandChange = (vm) => {
-      const m = this.byVm.get(vm);
-      if (m) this.accumulateDirty(m);
+    platform.beforeShareChange = (node) => {
+      const leaving = this.bySource.get(node);
+      if (leaving) for (const m of leaving) this.accumulateDirty(m);
     };
   }
 
@@ -101,6 +104,9 @@ export class MigrationEngine {
       flow: -1, timer: { slot: -1, generation: 0 },
     };
     this.byVm.set(vm, m);
+    let leaving = this.bySource.get(from);
+    if (!leaving) this.bySource.set(from, (leaving = new Set()));
+    leaving.add(m);
     this.transfer(m, p.vmMemoryMiB[vm] * MIB);
   }
 
@@ -114,10 +120,14 @@ export class MigrationEngine {
     }
   }
 
+  /**
+   * SimGrid's dirty-page rate: p * S bytes per core-second the VM actually
+   * computes (its obtained CPU, not its demand), so VMs of an overcommitted
+   * node dirty memory more slowly.
+   */
   private dirtyRate(vm: number): number {
     const p = this.platform;
-    const use = p.vmDemandMilli[vm] / (p.vmVcpus[vm] * MILLI);
-    return p.vmDirtyIntensity[vm] * use * this.model.speed;
+    return p.vmDirtyIntensity[vm] * this.model.speed * (p.obtainedMilli(vm) / MILLI);
   }
 
   private accumulateDirty(m: Migration): void {
@@ -168,6 +178,7 @@ export class MigrationEngine {
     } else {
       m.stage = "stop-and-copy";
       m.downtimeStart = now;
+      this.platform.setSuspended(m.vm, true);
     }
     this.transfer(m, remaining);
   }
@@ -175,7 +186,11 @@ export class MigrationEngine {
   private end(m: Migration, outcome: MigrationResult["outcome"], reason?: string, downtime = 0): void {
     const p = this.platform;
     this.byVm.delete(m.vm);
+    const leaving = this.bySource.get(m.from) as Set<Migration>;
+    leaving.delete(m);
+    if (leaving.size === 0) this.bySource.delete(m.from);
     p.vmMigrating[m.vm] = 0;
+    p.setSuspended(m.vm, false);
     // The reservation on the destination became the VM's own memory on success; otherwise it is returned.
     if (outcome !== "ok") p.reserveMemory(m.to, -p.vmMemoryMiB[m.vm]);
     const result: MigrationResult = {

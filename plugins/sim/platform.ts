@@ -47,6 +47,8 @@ export class Platform {
   readonly vmDirtyIntensity: Float64Array;
   readonly vmNode: Int32Array;
   readonly vmMigrating: Uint8Array;
+  /** 1 while a VM is suspended (stop-and-copy): it obtains no CPU. */
+  readonly vmSuspended: Uint8Array;
 
   private readonly head: Int32Array;
   private readonly next: Int32Array;
@@ -57,8 +59,10 @@ export class Platform {
   private readonly violationStart: number[] = [];
   private readonly violationEnd: number[] = [];
   private readonly listeners: LoadListener[] = [];
-  /** Called before a VM's demand changes (migrations integrate dirtied bytes). */
-  beforeDemandChange: ((vm: number) => void) | null = null;
+  /** Called before the CPU shares on a node may change (migrations integrate dirtied bytes at the old shares). */
+  beforeShareChange: ((node: number) => void) | null = null;
+  /** Scratch for the fair-share computation, grown on demand. */
+  private order = new Int32Array(16);
 
   constructor(
     private readonly kernel: EventKernel,
@@ -84,6 +88,7 @@ export class Platform {
     this.vmDirtyIntensity = new Float64Array(v);
     this.vmNode = new Int32Array(v);
     this.vmMigrating = new Uint8Array(v);
+    this.vmSuspended = new Uint8Array(v);
     this.next = new Int32Array(v).fill(-1);
     this.prev = new Int32Array(v).fill(-1);
     // Insert in reverse so each node's list is in VM-index (= name) order.
@@ -121,9 +126,9 @@ export class Platform {
   setDemand(vm: number, milli: number): void {
     const old = this.vmDemandMilli[vm];
     if (old === milli) return;
-    if (this.vmMigrating[vm] === 1 && this.beforeDemandChange) this.beforeDemandChange(vm);
-    this.vmDemandMilli[vm] = milli;
     const node = this.vmNode[vm];
+    this.beforeShareChange?.(node);
+    this.vmDemandMilli[vm] = milli;
     this.demandMilli[node] += milli - old;
     this.refresh(node);
   }
@@ -131,6 +136,8 @@ export class Platform {
   /** Completes a migration: the VM leaves `from` (whose memory is freed) for its reserved place on `to`. */
   moveVm(vm: number, to: number): void {
     const from = this.vmNode[vm];
+    this.beforeShareChange?.(from);
+    this.beforeShareChange?.(to);
     this.unlink(vm, from);
     this.link(vm, to);
     this.vmNode[vm] = to;
@@ -142,11 +149,69 @@ export class Platform {
     this.refresh(to);
   }
 
+  /** Suspends or resumes a VM (pre-copy's stop-and-copy): a suspended VM leaves its CPU share to the others. */
+  setSuspended(vm: number, suspended: boolean): void {
+    const flag = suspended ? 1 : 0;
+    if (this.vmSuspended[vm] === flag) return;
+    this.beforeShareChange?.(this.vmNode[vm]);
+    this.vmSuspended[vm] = flag;
+  }
+
+  /**
+   * CPU a VM obtains, in millicores (fractional): its demand while its node's
+   * demands fit in its cores, else its weighted max-min fair share of the
+   * cores (SimGrid's sharing of a PM among its VMs, each weighted by its
+   * vCPUs and bounded by its demand). Nothing while suspended or on a down node.
+   */
+  obtainedMilli(vm: number): number {
+    const node = this.vmNode[vm];
+    if (this.vmSuspended[vm] === 1 || this.online[node] === 0) return 0;
+    const demand = this.vmDemandMilli[vm];
+    if (this.demandMilli[node] <= this.cores[node] * MILLI) return demand;
+    return Math.min(demand, this.vmVcpus[vm] * this.shareLevel(node));
+  }
+
+  /**
+   * Max-min fair level per vCPU weight on an overcommitted node (progressive
+   * filling): VMs whose demand per weight is below the level get their
+   * demand; the others get weight x level, which uses up the cores. Demands
+   * are integers, so the capacity left is exact whatever the VM order.
+   */
+  private shareLevel(node: number): number {
+    let n = 0;
+    for (let vm = this.head[node]; vm >= 0; vm = this.next[vm]) {
+      if (this.vmSuspended[vm] === 1) continue;
+      if (n === this.order.length) this.growScratch();
+      this.order[n++] = vm;
+    }
+    const demand = this.vmDemandMilli;
+    const vcpus = this.vmVcpus;
+    // By demand per vCPU, compared exactly on integers.
+    const byRatio = this.order.subarray(0, n).sort((a, b) => demand[a] * vcpus[b] - demand[b] * vcpus[a]);
+    let capacity = this.cores[node] * MILLI;
+    let weight = 0;
+    for (let i = 0; i < n; i++) weight += vcpus[byRatio[i]];
+    for (let i = 0; i < n; i++) {
+      const vm = byRatio[i];
+      if (demand[vm] * weight > capacity * vcpus[vm]) return capacity / weight;
+      capacity -= demand[vm];
+      weight -= vcpus[vm];
+    }
+    return Infinity;
+  }
+
+  private growScratch(): void {
+    const order = new Int32Array(this.order.length * 2);
+    order.set(this.order);
+    this.order = order;
+  }
+
   reserveMemory(node: number, mib: number): void {
     this.memoryUsedMiB[node] += mib;
   }
 
   setOnline(node: number, online: boolean): void {
+    this.beforeShareChange?.(node);
     this.online[node] = online ? 1 : 0;
     this.refresh(node);
   }

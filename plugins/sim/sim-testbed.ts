@@ -3,15 +3,11 @@ import { UsageError } from "../../engine/errors.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
 import { DEFAULTS, STEP_DURATIONS } from "./constants.ts";
+import { KernelDriver } from "./driver.ts";
 import { EventKernel } from "./kernel.ts";
 import { nodeNames, vmNames } from "./names.ts";
-import { parseSimOptions, type SimOptions } from "./options.ts";
+import { checkInt, checkProfile, parseSimOptions, type SimOptions } from "./options.ts";
 import { SimWorld } from "./world.ts";
-
-/** Wall time between yields to the Node event loop while simulating (progress rendering, abort). */
-const YIELD_EVERY_MS = 50;
-/** Events fired between two wall-clock checks. */
-const BATCH = 4096;
 
 /** The sim testbed: one simulated datacenter per reservation, on one event kernel. */
 export class SimTestbed implements Testbed {
@@ -19,6 +15,7 @@ export class SimTestbed implements Testbed {
   readonly clock = "simulated";
   private readonly options: SimOptions;
   private kernel = new EventKernel();
+  private driver = new KernelDriver(this.kernel);
   private nodes: Node[] = [];
   private world: SimWorld | null = null;
   private stressStart: Seconds | null = null;
@@ -42,11 +39,9 @@ export class SimTestbed implements Testbed {
 
   async reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
     if (this.nodes.length > 0) throw new UsageError("the sim testbed holds one reservation; reserve again for another");
-    if (!Number.isInteger(request.nodes) || request.nodes < 1) throw new UsageError(`nodes must be a positive integer, got ${request.nodes}`);
-    const cores = request.cores ?? DEFAULTS.cores;
-    const memoryMiB = request.memoryMiB ?? DEFAULTS.memoryMiB;
-    if (!Number.isInteger(cores) || cores < 1) throw new UsageError(`cores must be a positive integer, got ${cores}`);
-    if (!Number.isInteger(memoryMiB) || memoryMiB < 1) throw new UsageError(`memoryMiB must be a positive integer, got ${memoryMiB}`);
+    checkInt("nodes", request.nodes, 1);
+    const cores = checkInt("cores", request.cores ?? DEFAULTS.cores, 1);
+    const memoryMiB = checkInt("memoryMiB", request.memoryMiB ?? DEFAULTS.memoryMiB, 1);
     this.nodes = nodeNames(request.nodes).map((name) => ({ name, address: name, labels: { cluster: "sim" }, capacity: { cores, memoryMiB } }));
     await this.pass(STEP_DURATIONS.reserve(request.nodes), ctx);
     return this.nodes;
@@ -61,12 +56,9 @@ export class SimTestbed implements Testbed {
   async bootVms(nodes: readonly Node[], options: BootVmsOptions, ctx: StepContext): Promise<readonly Vm[]> {
     if (this.world) throw new UsageError("the sim testbed boots its VMs once per reservation");
     const hosts = this.indicesOf(nodes);
-    const perNode = options.perNode;
-    if (!Number.isInteger(perNode) || perNode < 0) throw new UsageError(`perNode must be a non-negative integer, got ${perNode}`);
-    const vcpus = options.vcpus ?? DEFAULTS.vmVcpus;
-    const memoryMiB = options.memoryMiB ?? DEFAULTS.vmMemoryMiB;
-    if (!Number.isInteger(vcpus) || vcpus < 1) throw new UsageError(`vcpus must be a positive integer, got ${vcpus}`);
-    if (!Number.isInteger(memoryMiB) || memoryMiB < 1) throw new UsageError(`memoryMiB must be a positive integer, got ${memoryMiB}`);
+    const perNode = checkInt("perNode", options.perNode, 0);
+    const vcpus = checkInt("vcpus", options.vcpus ?? DEFAULTS.vmVcpus, 1);
+    const memoryMiB = checkInt("memoryMiB", options.memoryMiB ?? DEFAULTS.vmMemoryMiB, 1);
     const names = vmNames(hosts.length * perNode);
     const vmNode = this.place(names, hosts, perNode, options);
     const { cores, memoryMiB: nodeMemory } = this.nodes[0].capacity;
@@ -105,11 +97,15 @@ export class SimTestbed implements Testbed {
     await this.pass(duration, ctx);
   }
 
+  /** Concurrent calls overlap in simulated time and share bandwidth (see KernelDriver). */
   async migrate(vm: string, to: string, ctx: StepContext): Promise<MigrationResult> {
     const runtime = this.booted().runtime;
     let result: MigrationResult | null = null;
-    runtime.migrate(vm, to, (r) => (result = r));
-    await this.runKernel(Infinity, ctx, () => result !== null);
+    runtime.migrate(vm, to, (r) => {
+      result = r;
+      this.driver.wake();
+    });
+    await this.driver.wait(Infinity, ctx, () => result !== null);
     const done = result as unknown as MigrationResult;
     ctx.journal({ event: "sim.migration", ...done });
     return done;
@@ -129,6 +125,7 @@ export class SimTestbed implements Testbed {
     this.world = null;
     this.nodes = [];
     this.kernel = new EventKernel();
+    this.driver = new KernelDriver(this.kernel);
     this.stressStart = null;
   }
 
@@ -166,45 +163,7 @@ export class SimTestbed implements Testbed {
   }
 
   /** Lets `duration` of simulated time pass (also for provisioning steps, before VMs exist). */
-  private async pass(duration: Seconds, ctx: StepContext): Promise<void> {
-    await this.runKernel(this.kernel.now() + duration, ctx);
-  }
-
-  /**
-   * Runs the kernel up to `target` (or until `done`), in batches, yielding to
-   * the event loop about every 50 ms of wall time so progress renders and an
-   * abort is honoured.
-   */
-  private async runKernel(target: Seconds, ctx: StepContext, done?: () => boolean): Promise<void> {
-    ctx.signal.throwIfAborted();
-    const start = this.kernel.now();
-    const total = target === Infinity ? 0 : target - start;
-    let lastYield = performance.now();
-    for (;;) {
-      const fired = this.kernel.runUntil(target, BATCH, done);
-      if (done ? done() : fired < BATCH) break;
-      if (fired === 0) throw new Error("simulation has no pending event: it would wait forever");
-      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-        ctx.progress({ done: this.kernel.now() - start, total });
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        ctx.signal.throwIfAborted();
-        lastYield = performance.now();
-      }
-    }
-    ctx.progress({ done: this.kernel.now() - start, total: total || this.kernel.now() - start });
-  }
-}
-
-function checkProfile(profile: StressProfile): void {
-  if (profile.kind === "gaussian") {
-    if (!(profile.mean >= 0 && profile.mean <= 1)) throw new UsageError(`gaussian load mean must be between 0 and 1, got ${profile.mean}`);
-    if (!(profile.std >= 0)) throw new UsageError(`gaussian load std must be >= 0, got ${profile.std}`);
-    if (profile.loadPeriod !== undefined && !(profile.loadPeriod > 0)) throw new UsageError(`loadPeriod must be > 0, got ${profile.loadPeriod}`);
-  } else if (profile.kind === "constant") {
-    if (!(profile.load >= 0 && profile.load <= 1)) throw new UsageError(`constant load must be between 0 and 1, got ${profile.load}`);
-    const p = profile.dirtyIntensity;
-    if (p !== undefined && !(p >= 0 && p <= 1)) throw new UsageError(`dirtyIntensity must be between 0 and 1, got ${p}`);
-  } else {
-    throw new UsageError(`unknown stress profile '${(profile as { kind: string }).kind}' (known: gaussian, constant)`);
+  private pass(duration: Seconds, ctx: StepContext): Promise<void> {
+    return this.driver.wait(this.kernel.now() + duration, ctx);
   }
 }

@@ -157,7 +157,7 @@ export class SimWorld {
     }));
     const vmStates: VmState[] = vmIdx.map((vm) => ({
       name: p.vmNames[vm], node: p.nodeNames[p.vmNode[vm]], vcpus: p.vmVcpus[vm], memoryMiB: p.vmMemoryMiB[vm],
-      cpuDemand: p.vmDemandMilli[vm] / MILLI, migrating: p.vmMigrating[vm] === 1,
+      cpuDemand: p.vmDemandMilli[vm] / MILLI, cpuUse: p.obtainedMilli(vm) / MILLI, migrating: p.vmMigrating[vm] === 1,
     }));
     return { time: this.kernel.now(), nodes: nodeStates, vms: vmStates };
   }

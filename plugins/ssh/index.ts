@@ -1,4 +1,4 @@
-/** The ssh testbed: an existing cluster from a YAML inventory (DESIGN §5.4, README.md). */
+/** The ssh testbed: an existing cluster from a YAML inventory (docs/testbeds.md, README.md). */
 import type { TestbedPlugin } from "../../engine/testbed.ts";
 import { loadInventory } from "./inventory.ts";
 import { parseSshOptions } from "./options.ts";

@@ -21,7 +21,7 @@ async function measureCapacity(runner: SshRunner, host: InventoryHost): Promise<
 }
 
 /**
- * An existing cluster (DESIGN §5.4): machines listed in an inventory,
+ * An existing cluster (docs/testbeds.md): machines listed in an inventory,
  * reached by SSH (through jump hosts where given). Nothing is reserved or
  * installed: reserve checks which hosts answer, deploy checks their libvirtd,
  * and VMs run through the libvirt runtime shared with g5k and local.

@@ -2,18 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectUsageError } from "../cli/usage.ts";
 import { cli, TOY_WORKFLOW } from "./cli-helpers.ts";
 
 const results = (): string => mkdtempSync(join(tmpdir(), "g5k-cli-"));
-
-/** A bad-input answer: exit 2, exactly one line on stderr, no stack trace, nothing archived. */
-function expectUsageError(result: { exitCode?: number; stderr: string }, message: RegExp): void {
-  expect(result.exitCode).toBe(2);
-  const lines = result.stderr.trim().split("\n");
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(message);
-  expect(result.stderr).not.toMatch(/^\s+at /m);
-}
 
 describe("g5k-flow CLI", () => {
   it("prints help listing the commands", async () => {

@@ -1,18 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, ROOT } from "./cli-helpers.ts";
+import { ROOT, runToy } from "./cli-helpers.ts";
 
 const EXEC = join(ROOT, "test/engine/fixtures/exec-workflow.ts");
 
-async function runExec(params: string[]) {
-  const results = mkdtempSync(join(tmpdir(), "g5k-exec-"));
-  const result = await cli(["run", EXEC, "--testbed", "toy", ...params.flatMap((p) => ["--param", p]), "--json", "--results", results]);
-  const dir = join(results, readdirSync(results)[0]);
-  const journal = readFileSync(join(dir, "journal.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  return { result, dir, journal };
-}
+const runExec = (params: string[]) => runToy(EXEC, params);
 
 describe("x.exec: commands on hosts under a failure policy", () => {
   it("runs the command on every host with per-host substitution and keeps each output", async () => {

@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MigrationResult } from "../../engine/cluster.ts";
 import { createSimCluster, type SimClusterSpec } from "../../plugins/sim/index.ts";
-
-/** DESIGN §5.1 reference setting: B = S = 125 MB/s, path latency L = 100 µs (two 50 µs links). */
-const B = 125e6;
-const L = 100e-6;
-const M = 1024 * 1024 * 1024;
-const WS = 0.9 * M;
+import { B, L, M, precopy } from "./precopy.ts";
 
 function cluster(extra: Partial<SimClusterSpec> = {}) {
   return createSimCluster({ seed: 1, nodes: 6, vmsPerNode: 4, bandwidth: B, migrationSpeed: B, latency: L / 2, dirtyIntensity: 0, ...extra });
@@ -18,27 +13,6 @@ function migrateAll(c: ReturnType<typeof cluster>, moves: [string, string][], sp
   for (const [vm, to] of moves) c.runtime.migrate(vm, to, (r) => out.push(r));
   c.run(c.runtime.now() + span);
   return out;
-}
-
-/** The pre-copy recurrence of DESIGN §5.1, written independently of the simulator, for n identical VMs at b = B/n. */
-function precopy(p: number, u: number, n: number, cap = 20): { total: number; rounds: number; downtime: number; converged: boolean } {
-  const b = B / n;
-  const r = p * u * B;
-  let d = L + M / b;
-  let total = d;
-  let threshold = (M / d) * 0.03;
-  let x = Math.min(r * d, WS);
-  let rounds = 0;
-  while (x > threshold) {
-    if (rounds === cap) return { total, rounds, downtime: 0, converged: false };
-    rounds++;
-    d = L + x / b;
-    total += d;
-    threshold = (x / d) * 0.03;
-    x = Math.min(r * d, WS);
-  }
-  const downtime = L + x / b;
-  return { total: total + downtime + L, rounds, downtime, converged: true };
 }
 
 describe("pre-copy migration model", () => {

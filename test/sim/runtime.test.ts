@@ -79,6 +79,6 @@ describe("sim ClusterRuntime", () => {
     expect(() => createSimCluster({ seed: 1, nodes: 0, vmsPerNode: 1 })).toThrow(/nodes must be a positive integer/);
     expect(() => createSimCluster({ seed: 1, nodes: 1, vmsPerNode: 40 })).toThrow(/do not fit/);
     const c = createSimCluster({ seed: 1, nodes: 1, vmsPerNode: 1 });
-    expect(() => c.setVmLoad("vm-00000", -1)).toThrow(/must be >= 0/);
+    expect(() => c.setVmLoad("vm-00000", -1)).toThrow(/must be between 0 and its 1 vCPUs/);
   });
 });

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { connect as tcpConnect } from "node:net";
 import type { Duplex } from "node:stream";
 import ssh2 from "ssh2";
 import type { Client as ClientType, ConnectConfig } from "ssh2";
@@ -131,11 +132,14 @@ export class SshPool {
         reject(new Error(`ssh ${host.name} (${host.address}:${port}): ${rejection ?? (this.closed ? "the pool was closed while connecting" : why)}`));
       };
       const config: ConnectConfig = {
+        // Our own socket, with Nagle off: ssh2 leaves it on, and each command's
+        // small packets (channel open, exec, EOF) then wait on the server's
+        // delayed ACKs (40 ms here); see BENCHMARKS.md, bench:fanout.
+        sock: sock ?? tcpConnect({ host: host.address, port, noDelay: true }),
         host: host.address,
         port,
         username: host.user ?? this.opts.defaultUser ?? "root",
         privateKey,
-        sock,
         readyTimeout: (this.opts.connectTimeout ?? 10) * 1000,
         keepaliveInterval: (this.opts.keepaliveInterval ?? 15) * 1000,
         keepaliveCountMax: this.opts.keepaliveCountMax ?? 3,

@@ -42,16 +42,16 @@ export class TaktukRunner implements FanoutRunner {
     return (await this.group([host], [rank], command, signal))[0];
   }
 
-  async execAll(hosts: readonly Host[], command: CommandSpec, signal?: AbortSignal): Promise<HostResult[]> {
+  async execAll(hosts: readonly Host[], command: CommandSpec, signal?: AbortSignal, ranks?: readonly number[]): Promise<HostResult[]> {
     const groups = new Map<string, number[]>();
-    hosts.forEach((h, rank) => {
-      const key = remoteCommand(resolveArgv(command, h, rank), command.env, command);
-      groups.set(key, [...(groups.get(key) ?? []), rank]);
+    hosts.forEach((h, i) => {
+      const key = remoteCommand(resolveArgv(command, h, ranks?.[i] ?? i), command.env, command);
+      groups.set(key, [...(groups.get(key) ?? []), i]);
     });
     const out = new Array<HostResult>(hosts.length);
-    await Promise.all([...groups.values()].map(async (ranks) => {
-      const rs = await this.group(ranks.map((r) => hosts[r]), ranks, command, signal);
-      ranks.forEach((r, i) => (out[r] = rs[i]));
+    await Promise.all([...groups.values()].map(async (members) => {
+      const rs = await this.group(members.map((i) => hosts[i]), members.map((i) => ranks?.[i] ?? i), command, signal);
+      members.forEach((m, i) => (out[m] = rs[i]));
     }));
     return out;
   }

@@ -12,6 +12,7 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, readFileSync, renameSync } from "node:fs";
 import { Transform } from "node:stream";
+import { connect as tcpConnect } from "node:net";
 import ssh2 from "ssh2";
 
 const emit = (r) => process.stdout.write(JSON.stringify(r) + "\n");
@@ -52,6 +53,8 @@ function connect(job, host, limit) {
     c.once("ready", () => { c.on("error", () => {}); resolve(c); });
     c.once("error", (e) => reject(new Error(`ssh ${host.name} (${host.address}) from relay ${job.self.name}: ${e.message}`)));
     c.connect({
+      // Nagle off, as the controller's pool does (ssh2 leaves it on).
+      sock: tcpConnect({ host: host.address, port: host.port ?? 22, noDelay: true }),
       host: host.address, port: host.port ?? 22, username: host.user ?? "root", privateKey: key,
       readyTimeout: job.connectTimeoutMs,
       // Keys the controller knew for these hosts must match; others are trusted on first use (the controller's policy decides which).

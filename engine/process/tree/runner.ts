@@ -51,8 +51,8 @@ export class TreeRunner implements FanoutRunner {
     return this.ssh.exec(host, rank, command, signal);
   }
 
-  async execAll(hosts: readonly Host[], command: CommandSpec, signal?: AbortSignal): Promise<HostResult[]> {
-    const remotes = hosts.map((h, rank) => remoteCommand(resolveArgv(command, h, rank), command.env, command));
+  async execAll(hosts: readonly Host[], command: CommandSpec, signal?: AbortSignal, ranks?: readonly number[]): Promise<HostResult[]> {
+    const remotes = hosts.map((h, i) => remoteCommand(resolveArgv(command, h, ranks?.[i] ?? i), command.env, command));
     const forest = buildForest(hosts.map((_, i) => i), this.opts.arity ?? defaultArity(hosts.length));
     const byName = new Map<string, HostResult>();
     const direct = (i: number, reparented?: string) =>

@@ -1,24 +1,33 @@
-/** Entry point of one DVMS agent process: `node --import tsx agent-main.ts --node N --controller HOST:PORT [--listen HOST]`. */
+/** Entry point of one DVMS agent, bundled into one file (bundle.ts): `node dvms-agent.mjs --node N --listen ADDR --port P --control-port C --log FILE`. */
 import { parseArgs } from "node:util";
 import { UsageError } from "../../../engine/errors.ts";
 import { runAgentProcess } from "./agent-process.ts";
 
-function parseAddress(text: string): { host: string; port: number } {
-  const colon = text.lastIndexOf(":");
-  const port = Number(text.slice(colon + 1));
-  if (colon <= 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`--controller must be HOST:PORT, got '${text}'`);
-  }
-  return { host: text.slice(0, colon), port };
+function port(text: string | undefined, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${what} must be a TCP port, got '${text}'`);
+  return n;
 }
 
 try {
   const { values } = parseArgs({
-    options: { node: { type: "string" }, controller: { type: "string" }, listen: { type: "string", default: "127.0.0.1" } },
+    options: {
+      node: { type: "string" },
+      listen: { type: "string" },
+      port: { type: "string" },
+      "control-port": { type: "string" },
+      log: { type: "string" },
+    },
     strict: true,
   });
-  if (!values.node || !values.controller) throw new UsageError("--node and --controller are required");
-  runAgentProcess({ node: values.node, controller: parseAddress(values.controller), listenHost: values.listen });
+  if (!values.node || !values.listen || !values.log) throw new UsageError("--node, --listen, --port, --control-port and --log are required");
+  runAgentProcess({
+    node: values.node,
+    listen: values.listen,
+    port: port(values.port, "--port"),
+    controlPort: port(values["control-port"], "--control-port"),
+    logFile: values.log,
+  });
 } catch (error) {
   process.stderr.write(`dvms agent: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") ? 2 : 1);

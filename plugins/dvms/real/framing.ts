@@ -1,10 +1,11 @@
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 
 /** Longest frame accepted: a partition token with its members' views stays far below. */
 const MAX_LINE = 16 * 1024 * 1024;
 
 /**
- * Newline-delimited JSON over one TCP socket. Malformed or oversized input
+ * Newline-delimited JSON over one TCP socket (or an SSH-forwarded stream to one). Malformed or oversized input
  * closes the socket: peers are our own agents, anything else is a fault.
  */
 export class LineSocket {
@@ -12,12 +13,12 @@ export class LineSocket {
   private closed = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Duplex,
     onMessage: (value: unknown) => void,
     onClose: () => void = () => {},
   ) {
     socket.setEncoding("utf8");
-    socket.setNoDelay(true);
+    if (socket instanceof Socket) socket.setNoDelay(true);
     socket.on("data", (chunk: string) => {
       this.buffer += chunk;
       if (this.buffer.length > MAX_LINE) return this.close();

@@ -1,17 +1,14 @@
-import type { AgentHosting, ClusterRuntime, MigrationResult, Seconds, TimerHandle } from "../../../engine/cluster.ts";
-import type { Scheduler, SchedulerReport } from "../../../engine/scheduler.ts";
+import type { AgentHosting, ClusterRuntime } from "../../../engine/cluster.ts";
+import type { MetricRow, Scheduler, SchedulerReport } from "../../../engine/scheduler.ts";
+import type { StepContext } from "../../../engine/testbed.ts";
 import type { IspRecord } from "../isp-log.ts";
-import { DvmsController } from "./controller.ts";
-
-/** How often the agents get the testbed's latest measurements, besides every overload crossing. */
-const FEED_PERIOD: Seconds = 1;
+import { DvmsController, type AgentStatus } from "./controller.ts";
 
 /**
- * DVMS on a testbed whose nodes can host agent processes: one agent per
- * node, started on the node (its namespace on the local testbed), talking
- * TCP to its peers. This process is their controller: it feeds them the
- * testbed's measurements and carries out the migrations they decide through
- * the cluster's `migrate` (a real `virsh migrate --live` on the local testbed).
+ * DVMS on a testbed whose nodes host agents (local, g5k, ssh): one agent
+ * process per node, on the node, talking TCP to its peers, observing its
+ * node through its own libvirtd and migrating by itself. This process only
+ * runs their controller (start, events, stop) and starts no migration.
  */
 export class ProcessDvmsScheduler implements Scheduler {
   private controller: DvmsController | null = null;
@@ -19,19 +16,14 @@ export class ProcessDvmsScheduler implements Scheduler {
   private closing: Promise<void> | null = null;
   private failure: string | null = null;
   private stopped = false;
-  private feed: TimerHandle | null = null;
-  /** Observations taken before the last migration ended may still show the VM at its source: not fed. */
-  private lastMoveAt: Seconds = -Infinity;
 
   constructor(
     private readonly cluster: ClusterRuntime,
     private readonly hosting: AgentHosting,
     private readonly options: Readonly<Record<string, unknown>>,
-  ) {
-    cluster.onLoadChange(() => this.push());
-  }
+  ) {}
 
-  start(): void {
+  start(step?: StepContext): void {
     if (this.launching) return;
     const first = this.cluster.observe();
     const nodes = first.nodes.filter((n) => n.online);
@@ -40,53 +32,31 @@ export class ProcessDvmsScheduler implements Scheduler {
       return;
     }
     this.launching = DvmsController.launch({
+      hosting: this.hosting,
       nodes,
-      vms: first.vms,
+      vms: first.vms.map(({ name, vcpus, memoryMiB }) => ({ name, vcpus, memoryMiB })),
       options: this.options,
-      host: this.hosting.controllerAddress,
-      placeAgent: (node) => this.hosting.agent(node),
-      execute: (request) =>
-        new Promise<MigrationResult>((resolve) =>
-          this.cluster.migrate(request.vm, request.to, (result) => {
-            this.lastMoveAt = this.cluster.now();
-            resolve(result);
-          }),
-        ),
+      step,
     }).then(
       (controller) => {
-        if (this.stopped) return void (this.closing = controller.close());
         this.controller = controller;
-        this.tick();
+        if (this.stopped) this.closing ??= controller.close();
       },
       (error: unknown) => void (this.failure = error instanceof Error ? error.message : String(error)),
     );
   }
 
-  private tick(): void {
-    this.push();
-    this.feed = this.cluster.setTimer(FEED_PERIOD, () => this.tick());
-  }
-
-  private push(): void {
-    const observation = this.cluster.observe();
-    if (this.controller && !this.stopped && observation.time > this.lastMoveAt) this.controller.observed(observation.vms);
-  }
-
-  stop(): void {
+  /** Stops the agents and resolves once each has exited (or was killed past the bound) and its log is kept. */
+  async stop(): Promise<void> {
     this.stopped = true;
-    this.feed?.cancel();
-    if (this.controller && !this.closing) this.closing = this.controller.close();
-  }
-
-  /** Resolves once every agent process has exited (after `stop`). */
-  async closed(): Promise<void> {
     await this.launching;
+    if (this.controller) this.closing ??= this.controller.close();
     await this.closing;
   }
 
-  /** Agent process ids, one per node (empty until they have started). */
-  agentPids(): number[] {
-    return this.controller?.agentPids() ?? [];
+  /** Each node's agent: its process, namespace, exit, or why it never started. */
+  agents(): AgentStatus[] {
+    return this.controller?.agents() ?? [];
   }
 
   isps(): readonly IspRecord[] {
@@ -96,12 +66,16 @@ export class ProcessDvmsScheduler implements Scheduler {
   report(): SchedulerReport {
     if (this.failure) throw new Error(`dvms agents did not start: ${this.failure}`);
     const log = this.controller?.log;
+    const agents: MetricRow[] = this.agents().map((a) => ({
+      node: a.node, pid: a.pid, netns: a.netns, started: a.notStarted === null, notStarted: a.notStarted,
+      exitCode: a.exit?.code ?? null, signal: a.exit?.signal ?? null, cleanExit: a.exit?.clean ?? null,
+    }));
     return {
       scheduler: "dvms",
       computeSeconds: log?.computeSeconds ?? 0,
       decisions: log?.all().length ?? 0,
       migrations: log?.migrations ?? [],
-      tables: { isp: log?.rows() ?? [] },
+      tables: { isp: log?.rows() ?? [], agents },
     };
   }
 }

@@ -1,4 +1,5 @@
 import { connect, type Server, type Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentNetwork, Seconds } from "../../../engine/cluster.ts";
 import { LineSocket } from "./framing.ts";
 
@@ -22,13 +23,15 @@ function isFrame(value: unknown): value is Frame {
  * messages, one lazily opened connection per peer for outgoing ones. A
  * message to an unreachable peer is dropped, as the simulated network drops
  * messages to a crashed node; the protocol's timeouts handle the rest.
- * Latency is half the RTT of a ping sent when a connection opens.
+ * Latency is half the smallest RTT of the pings sent on a connection
+ * (`measure`, or one when the connection opens).
  */
 export class TcpNetwork implements AgentNetwork {
   private handler: ((from: string, message: unknown) => void) | null = null;
   private readonly links = new Map<string, { line: LineSocket; open: boolean; queue: Frame[] }>();
   private readonly latencies = new Map<string, Seconds>();
   private readonly incoming = new Set<LineSocket>();
+  private readonly rtts = new Map<string, Seconds>();
 
   constructor(
     private readonly self: string,
@@ -73,6 +76,19 @@ export class TcpNetwork implements AgentNetwork {
     return this.latencies.get(from === this.self ? to : from) ?? 0;
   }
 
+  /** Round-trip times to `peers` (seconds, the least of `rounds` pings each); a peer that does not answer within `timeout` is left out. */
+  async measure(peers: readonly string[], rounds = 5, timeout: Seconds = 2): Promise<Record<string, Seconds>> {
+    for (let round = 0; round < rounds; round++) {
+      for (const to of peers) {
+        const link = to === this.self ? undefined : this.link(to);
+        if (link?.open) link.line.send({ kind: "ping", sentAt: performance.now() });
+      }
+      await sleep(round === 0 ? timeout * 500 : 20);
+    }
+    await sleep(timeout * 500);
+    return Object.fromEntries(peers.filter((p) => this.rtts.has(p)).map((p) => [p, this.rtts.get(p)!]));
+  }
+
   close(): void {
     for (const link of this.links.values()) link.line.close();
     for (const line of this.incoming) line.close();
@@ -91,7 +107,10 @@ export class TcpNetwork implements AgentNetwork {
       line: new LineSocket(
         socket,
         (value) => {
-          if (isFrame(value) && value.kind === "pong") this.latencies.set(to, (Date.now() - value.sentAt) / 2000);
+          if (!isFrame(value) || value.kind !== "pong") return;
+          const rtt = (performance.now() - value.sentAt) / 1000;
+          this.rtts.set(to, Math.min(rtt, this.rtts.get(to) ?? Infinity));
+          this.latencies.set(to, this.rtts.get(to)! / 2);
         },
         // Dropped with whatever was queued; the next send reconnects.
         () => {
@@ -101,7 +120,7 @@ export class TcpNetwork implements AgentNetwork {
     };
     socket.on("connect", () => {
       link.open = true;
-      link.line.send({ kind: "ping", sentAt: Date.now() });
+      link.line.send({ kind: "ping", sentAt: performance.now() });
       for (const frame of link.queue) link.line.send(frame);
       link.queue = [];
     });

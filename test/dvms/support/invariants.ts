@@ -2,7 +2,7 @@ import type { Observation } from "../../../engine/cluster.ts";
 import type { PublicState } from "../../../plugins/dvms/agent.ts";
 
 /**
- * DESIGN §6.2 invariants at one instant:
+ * The DVMS invariants (docs/dvms.md) at one instant:
  * - every VM is hosted by exactly one known node, and no VM appeared or vanished;
  * - no node is in two partitions: a leader solving or applying a plan only
  *   counts on nodes that are (alive and) locked in its partition, and two

@@ -115,7 +115,7 @@ function intToIp(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
 }
 
-/** KaVLAN id ranges of DESIGN §5.3. */
+/** KaVLAN id ranges of Grid'5000 (docs/testbeds.md, plugins/g5k/README.md). */
 function vlanTypeOf(id: string): string {
   const n = Number(id);
   return n <= 3 ? "kavlan-local" : n <= 9 ? "kavlan" : "kavlan-global";

@@ -1,0 +1,62 @@
+import { Terminal } from "@xterm/headless";
+import { execa } from "execa";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BIN, ROOT } from "../engine/cli-helpers.ts";
+
+const ARTIFACTS = join(ROOT, "test-artifacts");
+const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+
+/** What a 120x40 terminal shows after replaying a capture: every line of scrollback and screen. */
+async function screenOf(capture: string): Promise<string[]> {
+  const term = new Terminal({ cols: 120, rows: 40, scrollback: 10_000, allowProposedApi: true });
+  await new Promise<void>((resolve) => term.write(capture.replace(/\r?\n/g, "\r\n"), resolve));
+  const buffer = term.buffer.active;
+  const lines: string[] = [];
+  for (let i = 0; i < buffer.length; i++) lines.push(buffer.getLine(i)?.translateToString(true) ?? "");
+  while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+describe("the run display on an interactive terminal", () => {
+  it("ends with the results table, the archive and report paths, and no live line left", async () => {
+    const results = mkdtempSync(join(tmpdir(), "g5k-tty-"));
+    const typescript = join(results, "typescript");
+    // util-linux script gives the CLI a real pseudo-terminal; values reach the shell through the environment, never spliced into it
+    const command = 'stty cols 120 rows 40; exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"';
+    const run = await execa("script", ["-qfec", command, typescript], {
+      cwd: ROOT,
+      reject: false,
+      env: { CI: "", G5K_BIN: BIN, G5K_RESULTS: results, TERM: "xterm-256color" },
+    });
+    expect(run.exitCode).toBe(0);
+    // script's own header and trailer are not what the terminal showed
+    const capture = readFileSync(typescript, "utf8").replace(/^Script started.*\n/, "").replace(/\nScript done.*\n?$/, "");
+    const screen = await screenOf(capture);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(join(ARTIFACTS, "tty-run.typescript"), capture);
+    writeFileSync(join(ARTIFACTS, "tty-run.screen.txt"), `${screen.join("\n")}\n`);
+
+    // the live display did run (spinner frames, sweep counts, units) ...
+    expect(capture).toMatch(SPINNER);
+    expect(capture).toMatch(/sweep compare: \d\/6 points done/);
+    expect(capture).toMatch(/simulated s \(\d+%\)/);
+    // ... and nothing of it is left on screen
+    expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
+    const tail = screen.slice(screen.findIndex((l) => l.startsWith("run ok")));
+    expect(tail[0]).toBe("run ok");
+    expect(tail[1]).toBe("results:");
+    expect(tail[2].split(/\s+/).filter(Boolean)).toEqual(["scheduler", "scale", "violations", "violationSeconds", "medianTimeToSolve", "migrations"]);
+    const rows = tail.slice(3, 9).map((l) => l.trim().split(/\s+/));
+    expect(rows.map((r) => `${r[0]}@${r[1]}`)).toEqual(["entropy@40", "entropy@80", "dvms@40", "dvms@80", "none@40", "none@80"]);
+    for (const row of rows) expect(row.slice(2).every((cell) => cell === "-" || Number.isFinite(Number(cell)))).toBe(true);
+    expect(tail[9]).toMatch(/^archive: .*dvms-vs-entropy-[0-9a-f]{6}$/);
+    expect(tail[10]).toMatch(/^report: +.*report\.html$/);
+    expect(tail).toHaveLength(11);
+    // every point ended with a permanent line, and the sweep's total
+    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+\] \(6 steps/.test(l))).toHaveLength(6);
+    expect(screen).toContain("✔ sweep compare: 6/6 points done");
+  }, 120_000);
+});
