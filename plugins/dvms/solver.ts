@@ -9,8 +9,8 @@ export type { PartitionPlan };
  */
 export type PartitionSolver = (observation: Observation, nodes: readonly string[], timeLimit: Seconds, runtime: ClusterRuntime) => PartitionPlan;
 
-/** Placement attempts per partition: one that does not solve quickly grows (DVMS) rather than spending the whole budget. */
-const PARTITION_ATTEMPTS = 8;
+/** Placement attempts per partition: one that does not solve at once grows (the DVMS protocol) rather than spending the whole budget. */
+const PARTITION_ATTEMPTS = 1;
 
 /** Entropy with its heuristic or its exact MIP (load it first: loadExactSolver). */
 export const partitionSolver =

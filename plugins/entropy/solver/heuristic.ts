@@ -44,7 +44,8 @@ export function solveHeuristic(p: Problem, options: SolveOptions = {}): Solution
       reasons: [reason],
       attempts: attempt + 1,
     });
-    if (attempt === 0 && !a.timeout) {
+    // A caller allowing one attempt wants a quick answer, not a proof.
+    if (attempt === 0 && !a.timeout && (options.maxAttempts ?? Infinity) > 1) {
       const proof = proveInfeasible(p, targets, budget);
       if (proof) return failed("no-solution", `no plan exists: ${proof}`);
     }
