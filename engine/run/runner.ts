@@ -12,6 +12,7 @@ import { testbeds } from "../registry.ts";
 import type { Testbed, TestbedPlugin } from "../testbed.ts";
 import type { Workflow } from "../dsl/workflow.ts";
 import { writeReport } from "../report/index.ts";
+import { STREAM_SEED_DERIVATION, StreamSeeds } from "../random/streams.ts";
 import { completedCheckpoints } from "./checkpoints.ts";
 import { RunContext, type MetricsBatch, type MetricsTarget } from "./context.ts";
 import { engineInfo } from "./engine-info.ts";
@@ -128,6 +129,7 @@ export async function createRun(options: RunOptions): Promise<CreatedRun> {
     workflow: { name: loaded.workflow.name, path: options.workflowPath, source: "workflow.mts", sourceSha256 },
     params: params as Record<string, unknown>,
     seed: options.seed,
+    randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: {} },
     testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: [] },
     engine: engineInfo(),
     hosts: [],
@@ -262,6 +264,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
   const created: Testbed[] = [];
   const hosts: string[] = [];
   const failures: string[] = [];
+  const seeds = new StreamSeeds(run.seed, (given) => archive.update({ randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: given } }));
   const stopListening = onInterrupt(controller, run.notify ?? (() => {}), () => {
     archive.finish("interrupted", "forced exit on second interrupt");
     process.exit(130);
@@ -270,13 +273,14 @@ async function execute(run: Execution): Promise<RunOutcome> {
   const root = new RunContext(
     {
       seed: run.seed,
+      streamSeed: (stream) => seeds.seedOf(stream),
       testbedKind: plugin.name,
       archive,
       progress: run.progress,
       signal: controller.signal,
       previous: run.previous,
       newTestbed: (seed = run.seed) => {
-        const testbed = plugin.create({ seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
+        const testbed = plugin.create({ seed, streamSeed: (stream) => seeds.seedOf(stream, seed), options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
         created.push(testbed);
         return testbed;
       },

@@ -35,7 +35,8 @@ export function createDvms(cluster: ClusterRuntime, options: Readonly<Record<str
 export const dvmsScheduler: SchedulerPlugin<DvmsOptions> = {
   name: "dvms",
   description: "decentralized: node agents on a ring grow partitions until Entropy solves each overload",
-  create: (cluster, options) => dvmsOn(cluster, options),
+  // The overlay's random choices follow the run seed (stream "dvms.overlay") unless a seed option is given.
+  create: (cluster, options = {}, init) => dvmsOn(cluster, init && options.seed === undefined ? { ...options, seed: init.streamSeed("dvms.overlay") } : options),
   prepare: async (options = {}) => {
     if (resolveOptions(options).solver === "exact") await loadExactSolver();
   },

@@ -21,7 +21,7 @@ export interface DvmsOptions {
   readonly solverTimeLimit: number;
   /** Entropy's repair heuristic, or its exact MIP inside each partition (as the original used Entropy's CP model). */
   readonly solver: SolverKind;
-  /** Seed of the overlay's random choices (Vivaldi peer sampling). */
+  /** Seed of the overlay's random choices (Vivaldi peer sampling); in a run, the run's stream `dvms.overlay` unless given. */
   readonly seed: number;
   /** Two Blocked partitions that meet merge into one Growing partition (docs/dvms.md). */
   readonly merge: boolean;
