@@ -59,7 +59,6 @@ export async function runCommand(workflowPath: string, options: RunCommandOption
     seed: options.seed ?? config.seed ?? 1,
     resultsDir: options.results,
     progress: progressFor(json),
-    notify: (message) => process.stderr.write(`${message}\n`),
   });
   return printOutcome(outcome, json);
 }

@@ -22,7 +22,7 @@ import { watchWalltime } from "./walltime.ts";
 
 interface Presentation {
   readonly progress: ProgressRenderer;
-  /** Where engine notices go (interrupt messages). */
+  /** Where engine notices go (interrupt messages; default: the progress display's `notice`). */
   readonly notify?: (message: string) => void;
 }
 
@@ -221,7 +221,8 @@ async function execute(run: Execution): Promise<RunOutcome> {
   const created: Testbed[] = [];
   const hosts: string[] = [];
   const failures: string[] = [];
-  const stopListening = onInterrupt(controller, run.notify ?? (() => {}), () => {
+  const notify = run.notify ?? ((message: string) => run.progress.notice(message));
+  const stopListening = onInterrupt(controller, notify, () => {
     archive.finish("interrupted", "forced exit on second interrupt");
     process.exit(130);
   });
@@ -250,7 +251,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
           journal: (event) => archive.journal(event),
           warn: (message) => run.progress.stepLog("walltime", message),
           interrupt: (reason) => {
-            run.notify?.(reason);
+            notify(reason);
             controller.abort(new InterruptedError("walltime"));
           },
         }),
@@ -295,7 +296,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
   try {
     report = await writeReport(archive.dir);
   } catch (caught) {
-    run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
+    notify(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
   }
   return { dir: archive.dir, status, error, blame, summary: archive.summary(), report };
 }
