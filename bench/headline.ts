@@ -1,27 +1,50 @@
 /**
- * The headline comparison at the papers' scales (500 .. 10,000 PMs, 8 VMs
- * each): wall time of the whole run and both schedulers' figures per scale.
- * Target: under 10 minutes on a 2-core machine.
+ * The headline comparison (workflows/dvms-vs-entropy.ts): wall time and peak
+ * memory of the whole run and every scheduler's figures per scale, with
+ * Entropy's compute per decision against its 30 s period. The workflow runs
+ * in a child process, which prints its peak RSS when it exits (bench/peak-rss.mjs).
+ *
+ *   npm run bench:headline                                       500 .. 10,000 PMs, all schedulers
+ *   npm run bench:headline -- --scales 100000                    chosen scales
+ *   npm run bench:headline -- --scales 1000000 --schedulers dvms,none --duration 30m
  */
-import { execa } from "execa";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadavg } from "node:os";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const scales = process.env.SCALES ?? "500,1000,2000,4000,10000";
+const ENTROPY_PERIOD_SECONDS = 30;
+const { values } = parseArgs({
+  options: {
+    scales: { type: "string", default: process.env.SCALES ?? "500,1000,2000,4000,10000" },
+    schedulers: { type: "string", default: "entropy,dvms,none" },
+    duration: { type: "string", default: "30m" },
+    repeats: { type: "string", default: "1" },
+  },
+});
+const args = ["bin/g5k-flow.js", "run", "workflows/dvms-vs-entropy.ts", "--param", `scales=${values.scales}`, "--param", `schedulers=${values.schedulers}`, "--param", `duration=${values.duration}`, "--param", `repeats=${values.repeats}`, "--json"];
+const load = loadavg()[0];
 const started = performance.now();
-const result = await execa("node", ["bin/g5k-flow.js", "run", "workflows/dvms-vs-entropy.ts", "--param", `scales=${scales}`, "--json"], { cwd: root, reject: false, env: { CI: "1" }, stderr: "inherit" });
+// the million-PM runs need more than the default heap
+const result = spawnSync(process.execPath, ["--max-old-space-size=16384", "--import", "./bench/peak-rss.mjs", ...args], { cwd: root, env: { ...process.env, CI: "1" }, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
 const wallSeconds = (performance.now() - started) / 1000;
-if (result.exitCode !== 0) {
-  console.error(`headline run failed (exit ${result.exitCode}): ${result.stdout}`);
+const stderrLines = result.stderr.trim().split("\n");
+const peakRssMiB = Math.round(Number(/^peak-rss-kib (\d+)$/.exec(stderrLines.at(-1) ?? "")?.[1] ?? Number.NaN) / 1024);
+if (result.status !== 0) {
+  console.error(`headline run failed (exit ${result.status}): ${stderrLines.slice(-5).join("\n")}`);
   process.exit(1);
 }
 const { run, summary } = JSON.parse(result.stdout) as { run: string; summary: { results: Record<string, number | string | null>[] } };
 
-console.log(`\nscale  scheduler  overloads  violation s  median solve s  p90 solve s  migrations  compute s  mean compute s/decision`);
+console.log(`\nscale  scheduler  overloads  violation s  median solve s  p90 solve s  migrations  compute s  compute s/decision  (Entropy period ${ENTROPY_PERIOD_SECONDS} s)`);
 for (const r of summary.results) {
   console.log(
-    [String(r.scale).padStart(5), String(r.scheduler).padEnd(9), String(r.violations).padStart(9), String(r.violationSeconds).padStart(11), String(r.medianTimeToSolve).padStart(14), String(r.p90TimeToSolve).padStart(11), String(r.migrations).padStart(10), String(r.computeSeconds).padStart(9), String(r.meanComputeSeconds).padStart(9)].join("  "),
+    [String(r.scale).padStart(7), String(r.scheduler).padEnd(9), String(r.violations).padStart(9), String(r.violationSeconds).padStart(11), String(r.medianTimeToSolve).padStart(14), String(r.p90TimeToSolve).padStart(11), String(r.migrations).padStart(10), String(r.computeSeconds).padStart(9), String(r.meanComputeSeconds).padStart(9)].join("  "),
   );
 }
-console.log(`\nwall time ${wallSeconds.toFixed(1)} s (target < 600 s); archive and report: ${run}`);
-console.log(JSON.stringify({ bench: "headline", scales: scales.split(",").map(Number), wallSeconds: Number(wallSeconds.toFixed(1)), targetSeconds: 600, run, results: summary.results }));
+const entropy = summary.results.filter((r) => r.scheduler === "entropy").map((r) => ({ scale: r.scale, computePerDecision: r.meanComputeSeconds, shareOfPeriod: typeof r.meanComputeSeconds === "number" ? Number((r.meanComputeSeconds / ENTROPY_PERIOD_SECONDS).toFixed(4)) : null }));
+console.log(`\nwall time ${wallSeconds.toFixed(1)} s, peak RSS ${peakRssMiB} MiB, load average ${load.toFixed(2)} at start; archive and report: ${run}`);
+console.log(
+  JSON.stringify({ bench: "headline", scales: values.scales.split(",").map(Number), schedulers: values.schedulers.split(","), duration: values.duration, repeats: Number(values.repeats), wallSeconds: Number(wallSeconds.toFixed(1)), peakRssMiB, loadAverage: Number(load.toFixed(2)), entropyPeriodSeconds: ENTROPY_PERIOD_SECONDS, entropy, run, results: summary.results }),
+);

@@ -1,6 +1,6 @@
 /**
  * Sim testbed benchmark: the VMPlaceS injector with no scheduler at 1K, 2K,
- * 5K and 10K PMs x 8 VMs for 1800 simulated seconds. Each scale runs in its
+ * 5K, 10K, 100K and 1M PMs x 8 VMs for 1800 simulated seconds. Each scale runs in its
  * own child process so its peak RSS is its own. Last line: one JSON object.
  *
  *   npm run bench:sim            all scales
@@ -12,8 +12,11 @@ import { createSimCluster } from "../plugins/sim/index.ts";
 
 const SIMULATED_SECONDS = 1800;
 const VMS_PER_PM = 8;
-const DEFAULT_SCALES = [1000, 2000, 5000, 10000];
-const TARGET = { pms: 10000, wallSeconds: 30, peakRssMiB: 2048 };
+const DEFAULT_SCALES = [1000, 2000, 5000, 10000, 100000, 1000000];
+const TARGETS = [
+  { pms: 10000, wallSeconds: 30, peakRssMiB: 2048 },
+  { pms: 1000000, wallSeconds: 20, peakRssMiB: 1024 },
+];
 
 interface ScaleResult {
   pms: number;
@@ -72,7 +75,9 @@ if (args[0] === "--child") {
         `${r.events} events  ${r.eventsPerSecond.toLocaleString("en")} events/s  peak RSS ${r.peakRssMiB.toFixed(1)} MiB`,
     );
   }
-  const target = results.find((r) => r.pms === TARGET.pms);
-  const meetsTarget = target ? target.wallSeconds < TARGET.wallSeconds && target.peakRssMiB < TARGET.peakRssMiB : null;
-  console.log(JSON.stringify({ benchmark: "sim", node: process.version, target: TARGET, meetsTarget, scales: results }));
+  const targets = TARGETS.map((t) => {
+    const r = results.find((x) => x.pms === t.pms);
+    return { ...t, met: r ? r.wallSeconds < t.wallSeconds && r.peakRssMiB < t.peakRssMiB : null };
+  });
+  console.log(JSON.stringify({ benchmark: "sim", node: process.version, targets, scales: results }));
 }

@@ -33,6 +33,8 @@ export interface ReserveRequest {
   readonly memoryMiB?: number;
   /** Testbed-specific selectors: sites, cluster, properties... */
   readonly where?: Readonly<Record<string, string>>;
+  /** Seed of this reservation's random streams (default: the run seed); repetitions pass their own (engine `repeatSeed`). */
+  readonly seed?: number;
   /** Named host groups taken from the reserved nodes (by count or label), EnOSlib-style; the engine assigns them. */
   readonly roles?: RoleSpecs;
 }

@@ -1,4 +1,5 @@
-import { runWorkflow, type RunOutcome } from "../run/runner.ts";
+import { runWorkflow, workOn, type RunOptions, type RunOutcome } from "../run/runner.ts";
+import { parseWorkers, runWithWorkers } from "../run/workers.ts";
 import { readReportSpec } from "../report/report-spec.ts";
 import { readConfig } from "./config.ts";
 import { resultsLines } from "./results-table.ts";
@@ -11,6 +12,7 @@ export interface RunCommandOptions {
   readonly testbedOpt?: Record<string, string>;
   readonly seed?: number;
   readonly json?: boolean;
+  readonly workers?: string;
   readonly dryRun?: boolean;
   readonly results: string;
 }
@@ -41,24 +43,23 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
   const config = options.config ? readConfig(options.config) : {};
-  if (options.dryRun) {
-    const { dryRunCommand } = await import("./dry-run.ts");
-    return dryRunCommand(workflowPath, {
-      ...options,
-      params: { ...config.params, ...options.param },
-      testbed: options.testbed ?? config.testbed ?? "sim",
-      testbedOpt: { ...config.testbedOptions, ...options.testbedOpt },
-      seed: options.seed ?? config.seed ?? 1,
-    });
-  }
-  const outcome = await runWorkflow({
-    workflowPath,
+  const resolved = {
     params: { ...config.params, ...options.param },
     testbed: options.testbed ?? config.testbed ?? "sim",
     testbedOptions: { ...config.testbedOptions, ...options.testbedOpt },
     seed: options.seed ?? config.seed ?? 1,
-    resultsDir: options.results,
-    progress: progressFor(json),
-  });
-  return printOutcome(outcome, json);
+  };
+  if (options.dryRun) {
+    const { dryRunCommand } = await import("./dry-run.ts");
+    return dryRunCommand(workflowPath, { ...resolved, json });
+  }
+  const workers = options.workers === undefined ? null : parseWorkers(options.workers);
+  const run: RunOptions = { workflowPath, ...resolved, resultsDir: options.results, progress: progressFor(json) };
+  return printOutcome(await (workers ? runWithWorkers(run, workers) : runWorkflow(run)), json);
+}
+
+/** `g5k-flow worker <run-dir>`: plain progress lines (its output goes to a log file). */
+export async function workerCommand(dir: string): Promise<number> {
+  const outcome = await workOn(dir, { progress: progressFor(false), notify: (message) => process.stderr.write(`${message}\n`) });
+  return printOutcome(outcome, false);
 }

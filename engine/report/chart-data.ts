@@ -1,5 +1,6 @@
 import { safeName } from "../archive/run-archive.ts";
 import type { ChartSpec } from "../dsl/workflow.ts";
+import { meanInterval } from "../metrics/stats.ts";
 import { formatNumber } from "./format.ts";
 import { type BoxStats, boxStats, histogramCounts, histogramEdges, sampleIndices } from "./stats.ts";
 import { cellMatches, numeric, type Table, type Tables } from "./tables.ts";
@@ -22,7 +23,12 @@ export type ChartData =
       readonly chart: "line" | "bar" | "scatter";
       /** Present when x is not numeric on every row (or for bars): the x values in display order. */
       readonly categories: readonly string[] | null;
-      readonly series: readonly { readonly name: string; readonly points: readonly (readonly [number | string, number])[] }[];
+      readonly series: readonly {
+        readonly name: string;
+        readonly points: readonly (readonly [number | string, number])[];
+        /** Line charts of repeated rows: [x, low, high] of the mean's 95 % confidence interval where several rows share x. */
+        readonly intervals: readonly (readonly [number | string, number, number])[];
+      }[];
     })
   | (Axes & {
       readonly kind: "boxplot";
@@ -50,8 +56,6 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   }
   return groups;
 }
-
-const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
 /** Numeric values first in numeric order, then the rest in first-appearance order. */
 function orderKeys(keys: readonly string[]): string[] {
@@ -132,28 +136,33 @@ export function chartData(spec: ChartSpec, tables: Tables): ChartData {
       const series = [...groupBy(shown, (p) => p.series)].map(([name, items]) => ({
         name,
         points: items.map((p) => [numericX ? (numeric(p.x) ?? 0) : p.x, p.y] as const),
+        intervals: [],
       }));
       const categories = numericX ? null : orderKeys([...new Set(points.map(byX))]);
       return { kind: "xy", chart: "scatter", ...axes, categories, series };
     }
     case "line":
     case "bar": {
-      // several rows at one x (repeats, unfiltered columns) are drawn as their mean
+      // several rows at one x (repeats, unfiltered columns) are drawn as their mean, lines with its 95 % interval
       const valueAxis = spec.kind === "line" && numericX;
       const keys = orderKeys([...new Set(points.map(byX))]);
       let averaged = false;
       const series = [...bySeries].map(([name, items]) => {
         const atX = groupBy(items, byX);
-        const drawn = keys
-          .filter((k) => atX.has(k))
-          .map((k) => {
-            const ys = (atX.get(k) ?? []).map((p) => p.y);
-            averaged ||= ys.length > 1;
-            return [valueAxis ? (numeric(k) ?? 0) : k, mean(ys)] as const;
-          });
-        return { name, points: drawn };
+        const drawn: (readonly [number | string, number])[] = [];
+        const intervals: (readonly [number | string, number, number])[] = [];
+        for (const k of keys.filter((key) => atX.has(key))) {
+          const x = valueAxis ? (numeric(k) ?? 0) : k;
+          const ci = meanInterval((atX.get(k) ?? []).map((p) => p.y))!;
+          drawn.push([x, ci.mean]);
+          if (ci.n > 1) {
+            averaged = true;
+            if (spec.kind === "line") intervals.push([x, ci.low, ci.high]);
+          }
+        }
+        return { name, points: drawn, intervals };
       });
-      if (averaged) notes.push(`points are means of the rows sharing ${spec.x}`);
+      if (averaged) notes.push(`points are means of the rows sharing ${spec.x}${spec.kind === "line" ? ", whiskers their 95 % confidence interval (Student t)" : ""}`);
       return { kind: "xy", chart: spec.kind, ...axes, categories: valueAxis ? null : keys, series };
     }
   }

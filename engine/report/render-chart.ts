@@ -77,16 +77,44 @@ function seriesOption(data: Drawable): { xAxis: Record<string, unknown>; series:
     case "xy":
       return {
         xAxis: data.categories ? categoryAxis(data.xLabel, data.categories) : valueAxis(data.xLabel, false, false),
-        series: data.series.map((s) => ({
-          type: data.chart,
-          name: s.name,
-          data: s.points.map(([x, y]) => [x, y]),
-          ...(data.chart === "line" ? { symbol: "circle", symbolSize: 7, lineStyle: { width: 2.4 } } : {}),
-          ...(data.chart === "scatter" ? { symbolSize: 6, itemStyle: { opacity: 0.7 }, large: true, largeThreshold: 400 } : {}),
-          ...(data.chart === "bar" ? { barGap: "10%", barMaxWidth: 48 } : {}),
-        })),
+        series: [
+          ...data.series.map((s) => ({
+            type: data.chart,
+            name: s.name,
+            data: s.points.map(([x, y]) => [x, y]),
+            ...(data.chart === "line" ? { symbol: "circle", symbolSize: 7, lineStyle: { width: 2.4 } } : {}),
+            ...(data.chart === "scatter" ? { symbolSize: 6, itemStyle: { opacity: 0.7 }, large: true, largeThreshold: 400 } : {}),
+            ...(data.chart === "bar" ? { barGap: "10%", barMaxWidth: 48 } : {}),
+          })),
+          ...data.series.flatMap((s, i) => (s.intervals.length > 0 ? [whiskers(s.name, s.intervals, PALETTE[i % PALETTE.length])] : [])),
+        ],
       };
   }
+}
+
+/** Minimal view of ECharts' custom-series API that the whiskers use. */
+interface CustomApi {
+  value(dimension: number): number | string;
+  coord(point: readonly (number | string)[]): number[];
+}
+
+const WHISKER_CAP = 5;
+
+/** Confidence intervals as vertical whiskers with caps, in the series' colour, under the same legend entry. */
+function whiskers(name: string, intervals: readonly (readonly [number | string, number, number])[], color: string): Record<string, unknown> {
+  return {
+    type: "custom",
+    name,
+    data: intervals.map(([x, low, high]) => [x, low, high]),
+    z: 1,
+    renderItem: (_params: unknown, api: CustomApi) => {
+      const [x0, y0] = api.coord([api.value(0), api.value(1)]);
+      const [, y1] = api.coord([api.value(0), api.value(2)]);
+      const style = { stroke: color, lineWidth: 1.6 };
+      const line = (x1: number, ya: number, x2: number, yb: number) => ({ type: "line", shape: { x1, y1: ya, x2, y2: yb }, style });
+      return { type: "group", children: [line(x0, y0, x0, y1), line(x0 - WHISKER_CAP, y0, x0 + WHISKER_CAP, y0), line(x0 - WHISKER_CAP, y1, x0 + WHISKER_CAP, y1)] };
+    },
+  };
 }
 
 /**

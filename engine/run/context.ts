@@ -27,8 +27,8 @@ export interface RunServices {
   readonly signal: AbortSignal;
   /** Checkpoints completed by an earlier attempt (resume), keyed `step:<name>` / `scope:<name>`. */
   readonly previous: ReadonlyMap<string, unknown>;
-  /** Creates a testbed instance; the run releases every instance it made. */
-  newTestbed(): Testbed;
+  /** Creates a testbed instance seeded with `seed` (default: the run seed); the run releases every instance it made. */
+  newTestbed(seed?: number): Testbed;
   /** Node names reserved during the run (for the manifest). */
   noteHosts(names: readonly string[]): void;
   /** A failure that does not stop the workflow (a sweep point) but fails the run. */
@@ -78,6 +78,8 @@ export class RunContext implements Context {
   /** The testbed's latest view of each host (reserved, then deployed, booted), by name: actions resolve their targets here. */
   private readonly known = new Map<string, Host>();
   private runnerSet: Runners | null = null;
+  /** The reservations' role arrays: they follow the hosts' latest view (deployed addresses) in place. */
+  private roleArrays: Host[][] = [];
   private services: Running[] = [];
 
   constructor(
@@ -192,7 +194,8 @@ export class RunContext implements Context {
       "reserve",
       async (s) => {
         await this.release();
-        const testbed = this.shared.newTestbed();
+        if (request.seed !== undefined && !Number.isSafeInteger(request.seed)) throw new UsageError(`reserve: seed must be an integer, got ${request.seed}`);
+        const testbed = this.shared.newTestbed(request.seed);
         this.testbed = testbed;
         const nodes = await testbed.reserve(request, s);
         this.shared.noteHosts(nodes.map((n) => n.name));
@@ -201,6 +204,7 @@ export class RunContext implements Context {
         }
         const roles = assignRoles(nodes, request.roles ?? {});
         for (const [role, hosts] of Object.entries(roles) as [string, readonly Host[]][]) s.journal({ event: "role", role, hosts: hosts.map((h) => h.name) });
+        this.roleArrays = Object.values(roles) as unknown as Host[][];
         return Object.assign([...nodes], { roles });
       },
       hostNames,
@@ -329,6 +333,7 @@ export class RunContext implements Context {
     }
     this.runnerSet = null;
     this.known.clear();
+    this.roleArrays = [];
     const testbed = this.testbed;
     this.testbed = null;
     this.stopWatching();
@@ -355,6 +360,7 @@ export class RunContext implements Context {
 
   private learn<H extends Host>(hosts: readonly H[]): readonly H[] {
     for (const h of hosts) this.known.set(h.name, h);
+    for (const role of this.roleArrays) role.forEach((h, i) => (role[i] = this.resolve(h)));
     return hosts;
   }
 

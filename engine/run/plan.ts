@@ -83,7 +83,7 @@ export class PlanContext implements Context {
   }
 
   async reserve<const R extends RoleSpecs = Record<never, never>>(request: ReserveRequest & { readonly roles?: R }): Promise<Reservation<R>> {
-    const step = this.record("reserve", { nodes: request.nodes, cores: request.cores ?? null, memoryMiB: request.memoryMiB ?? null, walltime: request.walltime ?? null, ...(request.where ? { where: { ...request.where } } : {}), ...(request.roles ? { roles: Object.keys(request.roles) } : {}) });
+    const step = this.record("reserve", { nodes: request.nodes, cores: request.cores ?? null, memoryMiB: request.memoryMiB ?? null, walltime: request.walltime ?? null, ...(request.where ? { where: { ...request.where } } : {}), ...(request.roles ? { roles: Object.keys(request.roles) } : {}), ...(request.seed === undefined ? {} : { seed: request.seed }) });
     this.nodes = Array.from({ length: request.nodes }, (_, i) => {
       const name = `${step}#node-${i}`;
       return { name, address: name, capacity: { cores: request.cores ?? 1, memoryMiB: request.memoryMiB ?? 1024 } };

@@ -92,6 +92,9 @@ export class Agent {
   private readonly handoffs = new Map<string, Handoff>();
   private monitor: TimerHandle | null = null;
   private lastCheck = -Infinity;
+  /** Back-off after this node's own ISP ended unsolved: no new ISP before `retryAt`; `retryDelay` doubles per failure. */
+  private retryAt = -Infinity;
+  private retryDelay = 0;
   private seq = 0;
   private running = false;
 
@@ -122,7 +125,16 @@ export class Agent {
 
   /** Overload event from the runtime's load monitor (a crossing of the node's capacity). */
   loadChanged(overloaded: boolean): void {
-    if (overloaded) this.scheduleCheck();
+    if (overloaded) {
+      this.scheduleCheck();
+    } else if (this.retryDelay > 0) {
+      // the overload is over: a later one starts afresh, without waiting out this one's back-off
+      this.retryDelay = 0;
+      this.retryAt = -Infinity;
+      this.monitor?.cancel();
+      this.monitor = null;
+      if (this.env.options.underload !== null) this.scheduleCheck();
+    }
   }
 
   state(): PublicState {
@@ -137,11 +149,11 @@ export class Agent {
 
   // ---- monitoring -------------------------------------------------------
 
-  /** At most one check per checkPeriod; while overloaded (or watching for underload), one every checkPeriod. */
+  /** At most one check per checkPeriod; while overloaded (or watching for underload), one every checkPeriod; none while backing off. */
   private scheduleCheck(): void {
     if (!this.running || this.monitor) return;
     const now = this.rt.now();
-    const at = Math.max(now, this.lastCheck + this.env.options.checkPeriod);
+    const at = Math.max(now, this.lastCheck + this.env.options.checkPeriod, this.retryAt);
     this.monitor = this.after(at - now, () => {
       this.monitor = null;
       this.check();
@@ -153,7 +165,7 @@ export class Agent {
     const view = this.localView();
     const threshold = this.env.options.underload;
     const goal: IspGoal | null = overloaded(view) ? "overload" : threshold !== null && underloaded(view, threshold) ? "underload" : null;
-    if (goal !== null && this.isFree()) this.initiate(goal, view);
+    if (goal !== null && this.isFree() && this.lastCheck >= this.retryAt) this.initiate(goal, view);
     // Underloads raise no runtime event: watching for them means checking every period.
     if (goal === "overload" || threshold !== null) this.scheduleCheck();
   }
@@ -196,7 +208,7 @@ export class Agent {
       case "left":
         return this.onLeft(from, m.id);
       case "dissolve":
-        if (this.membership?.id === m.id) this.leave();
+        if (this.membership?.id === m.id) this.leave(m.outcome);
         return;
     }
   }
@@ -236,7 +248,8 @@ export class Agent {
     } else if (this.lock) {
       this.merge(token, this.lock);
     } else {
-      this.dissolve(token, "dissolved", 0);
+      // Blocked and back: it went round the ring and nothing could absorb the overload.
+      this.dissolve(token, "unsolvable", 0);
     }
   }
 
@@ -406,7 +419,7 @@ export class Agent {
     this.stopLeading();
     const next = this.firstOut(token);
     const moved: IspToken = { ...token, updatedAt: this.rt.now() };
-    if (next === null) this.dissolve(moved, "dissolved", 0);
+    if (next === null) this.dissolve(moved, "unsolvable", 0); // the partition holds every node it can reach
     else this.sendToken(next, moved);
   }
 
@@ -524,7 +537,7 @@ export class Agent {
   private dissolve(token: IspToken, outcome: IspOutcome, migrations: number): void {
     for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "dissolve", id: token.id, outcome });
     if (this.leading?.token.id === token.id) this.stopLeading();
-    if (this.membership?.id === token.id) this.leave();
+    if (this.membership?.id === token.id) this.leave(outcome);
     this.ended(token, outcome, migrations);
   }
 
@@ -572,19 +585,33 @@ export class Agent {
       if (!mine) return;
       if (this.rt.now() - mine.lastUpdate >= timeout - EPSILON) {
         this.ended(mine, "timed-out", 0);
-        this.leave();
+        this.leave("timed-out");
       } else {
         this.armWatchdog();
       }
     });
   }
 
-  private leave(): void {
+  /** Leaves the partition; `outcome`: how it ended, when known. */
+  private leave(outcome: IspOutcome | null = null): void {
+    const mine = this.membership;
+    if (mine && outcome !== null && this.seq > 0 && ispIds(mine).includes(ispId(this.self, this.seq))) this.ownIspEnded(outcome);
     this.stopLeading();
     this.watchdog?.cancel();
     this.watchdog = null;
     this.membership = null;
     this.releaseLock();
+  }
+
+  /**
+   * This node's own overload went unsolved: wait before starting another ISP,
+   * twice as long after each further failure (up to maxBackoff), so an
+   * over-capacity datacenter is not flooded with ISPs that cannot succeed.
+   */
+  private ownIspEnded(outcome: IspOutcome): void {
+    const { backoff, maxBackoff } = this.env.options;
+    this.retryDelay = outcome === "solved" ? 0 : this.retryDelay === 0 ? backoff : Math.min(2 * this.retryDelay, maxBackoff);
+    this.retryAt = this.retryDelay === 0 ? -Infinity : this.rt.now() + this.retryDelay;
   }
 
   private isFree(): boolean {
@@ -617,6 +644,8 @@ export class Agent {
     this.lock?.timer.cancel();
     this.lock = null; // the held token dies with the node: its members time out
     this.leave();
+    this.retryDelay = 0;
+    this.retryAt = -Infinity;
     this.pending?.timer.cancel();
     this.pending = null;
     this.queue = [];

@@ -26,6 +26,10 @@ export interface DvmsOptions {
   readonly mergeTimeout: number;
   /** Underload events: a node using less than this share of its cores starts an ISP to empty it; null = off. */
   readonly underload: number | null;
+  /** After an ISP it initiated ended unsolved, a node waits this long before starting another (s); doubled after each further failure. */
+  readonly backoff: number;
+  /** Cap of that doubling wait (s). */
+  readonly maxBackoff: number;
 }
 
 export const DEFAULT_OPTIONS: DvmsOptions = {
@@ -41,6 +45,8 @@ export const DEFAULT_OPTIONS: DvmsOptions = {
   merge: true,
   mergeTimeout: 1,
   underload: null,
+  backoff: 5,
+  maxBackoff: 120,
 };
 
 const positive = z.coerce.number().positive();
@@ -59,6 +65,8 @@ const schema = z
     merge: bool,
     mergeTimeout: positive,
     underload: z.union([z.null(), z.coerce.number().gt(0).lt(1)]),
+    backoff: z.coerce.number().min(0),
+    maxBackoff: z.coerce.number().min(0),
   })
   .strict()
   .partial();
@@ -79,5 +87,6 @@ export function resolveOptions(input: Readonly<Record<string, unknown>> = {}): D
   if (options.mergeTimeout >= options.partitionTimeout) {
     throw new UsageError("dvms: mergeTimeout must be shorter than partitionTimeout");
   }
+  if (options.maxBackoff < options.backoff) throw new UsageError("dvms: maxBackoff must be at least backoff");
   return options;
 }

@@ -39,7 +39,14 @@ export interface IspToken {
   readonly merged: readonly string[];
 }
 
-export type IspOutcome = "solved" | "dissolved" | "timed-out";
+/**
+ * solved: the plan ran; unsolvable: the partition went round the ring and came
+ * back Blocked (or holds every node) with no placement found, the datacenter
+ * cannot absorb this overload now; dissolved: ended by a failure (initiator
+ * lost, a migration failed); timed-out: its members heard nothing for the
+ * partition timeout.
+ */
+export type IspOutcome = "solved" | "unsolvable" | "dissolved" | "timed-out";
 
 /** The ISPs a partition stands for: its own and those it absorbed. */
 export function ispIds(partition: { readonly id: string; readonly merged: readonly string[] }): readonly string[] {

@@ -19,7 +19,7 @@ describe("g5k-flow run --dry-run", () => {
     expect(lines).toContain("sweep    compare: 6 points");
     const rows = lines.filter((l) => l.startsWith("compare[")).map((l) => l.split(/\s{2,}/));
     expect(rows.map((r) => r.slice(0, 4))).toEqual(
-      [100, 300].flatMap((scale) => ["entropy", "dvms", "none"].map((s) => [`compare[scale=${scale},scheduler=${s}]`, String(scale), String(scale * 8), "1h10m"])),
+      [100, 300].flatMap((scale) => ["entropy", "dvms", "none"].map((s) => [`compare[scale=${scale},scheduler=${s},repeat=0]`, String(scale), String(scale * 8), "1h10m"])),
     );
     expect(rows[1][4]).toBe("reserve, deploy, bootVms, stress, schedule:dvms (10m00s), collect");
     // 3 × 100 + 3 × 300 nodes for 70 minutes each

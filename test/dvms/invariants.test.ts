@@ -83,6 +83,7 @@ function tally(records: readonly IspRecord[]): Record<string, number> {
   return {
     isps: records.length,
     solved: count("solved"),
+    unsolvable: count("unsolvable"),
     dissolved: count("dissolved"),
     timedOut: count("timed-out"),
     merged: records.filter((r) => r.end?.mergedInto != null).length,

@@ -108,8 +108,8 @@ describe("DVMS protocol on scripted rings", () => {
     ring.advance(30);
     const isps = ring.dvms.isps();
     expect(isps.length).toBeGreaterThanOrEqual(6);
-    expect(isps.map((r) => r.end?.outcome)).toEqual(isps.map(() => "dissolved"));
-    // Every node was busy: ISPs went round, turned Blocked, came back and dissolved.
+    expect(isps.map((r) => r.end?.outcome)).toEqual(isps.map(() => "unsolvable"));
+    // Every node was busy: ISPs went round, turned Blocked, came back and ended unsolvable.
     expect(ring.sent.some((s) => s.message.type === "isp" && s.message.token.state === "blocked")).toBe(true);
     expect(ring.dvms.report().migrations).toEqual([]);
     expect([...ring.dvms.states().values()].every((s) => s.kind === "free")).toBe(true);
@@ -125,8 +125,8 @@ describe("DVMS protocol on scripted rings", () => {
     ring.dvms.stop();
     ring.advance(30);
     const first = ring.dvms.isps()[0];
-    expect(first.end).toMatchObject({ outcome: "dissolved", size: 6 });
-    expect(ring.dvms.isps().every((r) => r.end?.outcome === "dissolved")).toBe(true);
+    expect(first.end).toMatchObject({ outcome: "unsolvable", size: 6 });
+    expect(ring.dvms.isps().every((r) => r.end?.outcome === "unsolvable")).toBe(true);
     expect([...ring.dvms.states().values()].every((s) => s.kind === "free")).toBe(true);
     expect(ring.problems).toEqual([]);
   });

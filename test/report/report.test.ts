@@ -5,6 +5,7 @@ import type { ChartSpec } from "../../engine/dsl/workflow.ts";
 import { UsageError } from "../../engine/errors.ts";
 import { chartData, MAX_SCATTER_POINTS } from "../../engine/report/chart-data.ts";
 import { writeReport } from "../../engine/report/index.ts";
+import { renderChartSvg } from "../../engine/report/render-chart.ts";
 import { boxStats } from "../../engine/report/stats.ts";
 import { Tables } from "../../engine/report/tables.ts";
 import { buildArchive, type Fixture, SPEC } from "./fixture.ts";
@@ -132,14 +133,26 @@ describe("chart data", () => {
     });
   });
 
-  it("draws lines through the mean of rows sharing x, sorted by x, and says so", () => {
+  it("draws lines through the mean of rows sharing x with its 95 % interval, sorted by x, and says so", async () => {
     const data = chartData(spec("line", { x: "scale", series: "scheduler" }), tables);
     if (data.kind !== "xy") throw new Error(data.kind);
     const entropy = data.series.find((s) => s.name === "entropy");
-    const mean = fixture.overloads1000.entropy.reduce((a, b) => a + b, 0) / 12;
+    const values = fixture.overloads1000.entropy;
+    const mean = values.reduce((a, b) => a + b, 0) / 12;
     expect(entropy?.points.map(([x]) => x)).toEqual([500, 1000, 2000, 4000]);
     expect(entropy?.points[1][1]).toBeCloseTo(mean, 9);
-    expect(data.notes).toContain("points are means of the rows sharing scale");
+    // hand-computed: mean ± t(0.975, 11) s / √12, t(0.975, 11) = 2.200985160091639
+    const s = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / 11);
+    const [x, low, high] = entropy!.intervals[1];
+    expect(x).toBe(1000);
+    expect(low).toBeCloseTo(mean - (2.200985160091639 * s) / Math.sqrt(12), 6);
+    expect(high).toBeCloseTo(mean + (2.200985160091639 * s) / Math.sqrt(12), 6);
+    expect(data.notes).toContain("points are means of the rows sharing scale, whiskers their 95 % confidence interval (Student t)");
+    // each interval is drawn: three strokes (whisker and two caps) per point
+    const paths = async (d: typeof data) => ((await renderChartSvg(d, "ci")).match(/<path /g) ?? []).length;
+    const strokes = data.series.reduce((n, series) => n + 3 * series.intervals.length, 0);
+    expect(strokes).toBeGreaterThan(0);
+    expect((await paths(data)) - (await paths({ ...data, series: data.series.map((series) => ({ ...series, intervals: [] })) }))).toBe(strokes);
   });
 
   it("thins big scatter plots to a bounded number of points", () => {

@@ -77,7 +77,7 @@ describe("workflows/dvms-vs-entropy.ts on the simulated testbed (small)", () => 
 
   it("keeps wall-clock measurements out of the simulated tables", () => {
     const [entropyHeader] = readFileSync(join(dir, "metrics/entropy.csv"), "utf8").split("\n");
-    expect(entropyHeader.split(",")).toEqual(["scale", "scheduler", "start", "computeSeconds", "work", "managedVms", "migrations", "status"]);
+    expect(entropyHeader.split(",")).toEqual(["scale", "scheduler", "repeat", "seed", "start", "computeSeconds", "work", "managedVms", "migrations", "status"]);
   });
 
   it("reruns from the archive to an identical summary and byte-identical metrics files", async () => {
@@ -92,5 +92,30 @@ describe("workflows/dvms-vs-entropy.ts on the simulated testbed (small)", () => 
     for (const file of ["summary.json", ...tables(dir).map((f) => `metrics/${f}`)]) {
       expect(readFileSync(join(printed.rerun, file)).equals(readFileSync(join(dir, file))), file).toBe(true);
     }
+  });
+});
+
+describe("workflows/dvms-vs-entropy.ts with repetitions", () => {
+  it("runs each (scale, scheduler) once per seed, the run seed first, and keeps the seed in every table", async () => {
+    const results = mkdtempSync(join(tmpdir(), "g5k-headline-repeats-"));
+    const result = await run(["run", "workflows/dvms-vs-entropy.ts", "--param", "pms=48", "--param", "repeats=3", "--param", "schedulers=dvms,none", "--param", "duration=10m", "--seed", "5", "--json", "--results", results]);
+    expect(result.exitCode).toBe(0);
+    const { run: dir, summary } = JSON.parse(result.stdout) as { run: string; summary: { repeats: number; results: (Figures & { repeat: number; seed: number })[] } };
+    expect(summary.repeats).toBe(3);
+    const seeds = summary.results.filter((r) => r.scheduler === "dvms").map((r) => r.seed);
+    expect(seeds[0]).toBe(5);
+    expect(new Set(seeds).size).toBe(3);
+    // both schedulers of a repetition face the same datacenter and load: the same seed
+    expect(summary.results.filter((r) => r.scheduler === "none").map((r) => r.seed)).toEqual(seeds);
+    // other seeds, other injected loads: the baseline's figures differ between repetitions
+    expect(new Set(summary.results.filter((r) => r.scheduler === "none").map((r) => r.violationSeconds)).size).toBe(3);
+    for (const table of ["scales", "overloads", "migrations", "isp"]) {
+      const rows = csv(join(dir, `metrics/${table}.csv`));
+      expect(rows.length, table).toBeGreaterThan(0);
+      expect(new Set(rows.map((row) => Number(row.seed))), table).toEqual(new Set(table === "scales" || table === "overloads" ? seeds : rows.map((row) => Number(row.seed))));
+      for (const row of rows) expect(seeds, table).toContain(Number(row.seed));
+    }
+    // the report draws the mean over repetitions with its interval
+    expect(readFileSync(join(dir, "report.html"), "utf8")).toContain("whiskers their 95 % confidence interval");
   });
 });
