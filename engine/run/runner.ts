@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REDACTED, secretValues } from "../archive/redact.ts";
@@ -11,6 +12,7 @@ import { testbeds } from "../registry.ts";
 import type { Testbed, TestbedPlugin } from "../testbed.ts";
 import type { Workflow } from "../dsl/workflow.ts";
 import { writeReport } from "../report/index.ts";
+import { STREAM_SEED_DERIVATION, StreamSeeds } from "../random/streams.ts";
 import { completedCheckpoints } from "./checkpoints.ts";
 import { RunContext, type MetricsBatch, type MetricsTarget } from "./context.ts";
 import { engineInfo } from "./engine-info.ts";
@@ -127,6 +129,7 @@ export async function createRun(options: RunOptions): Promise<CreatedRun> {
     workflow: { name: loaded.workflow.name, path: options.workflowPath, source: "workflow.mts", sourceSha256 },
     params: params as Record<string, unknown>,
     seed: options.seed,
+    randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: {} },
     testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: [] },
     engine: engineInfo(),
     hosts: [],
@@ -256,9 +259,12 @@ interface Execution extends Presentation {
 async function execute(run: Execution): Promise<RunOutcome> {
   const { archive, plugin, testbedOptions } = run;
   const controller = new AbortController();
+  // every host of a fan-out listens for the run's interrupt on this one signal
+  setMaxListeners(0, controller.signal);
   const created: Testbed[] = [];
   const hosts: string[] = [];
   const failures: string[] = [];
+  const seeds = new StreamSeeds(run.seed, (given) => archive.update({ randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: given } }));
   const notify = run.notify ?? ((message: string) => run.progress.notice(message));
   const stopListening = onInterrupt(controller, notify, () => {
     archive.finish("interrupted", "forced exit on second interrupt");
@@ -268,13 +274,14 @@ async function execute(run: Execution): Promise<RunOutcome> {
   const root = new RunContext(
     {
       seed: run.seed,
+      streamSeed: (stream) => seeds.seedOf(stream),
       testbedKind: plugin.name,
       archive,
       progress: run.progress,
       signal: controller.signal,
       previous: run.previous,
       newTestbed: (seed = run.seed) => {
-        const testbed = plugin.create({ seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
+        const testbed = plugin.create({ seed, streamSeed: (stream) => seeds.seedOf(stream, seed), options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
         created.push(testbed);
         return testbed;
       },
