@@ -61,7 +61,7 @@ describe("the run display on an interactive terminal", () => {
     expect(tail[10]).toMatch(/^report: +.*report\.html$/);
     expect(tail).toHaveLength(11);
     // every point ended with a permanent line, and the sweep's total
-    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+\] \(6 steps/.test(l))).toHaveLength(6);
+    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+[^\]]*\] \(6 steps/.test(l))).toHaveLength(6);
     expect(screen).toContain("✔ sweep compare: 6/6 points done");
   }, 120_000);
 
