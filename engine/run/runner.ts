@@ -219,7 +219,8 @@ async function execute(run: Execution): Promise<RunOutcome> {
   const { archive, plugin, testbedOptions } = run;
   const controller = new AbortController();
   const created: Testbed[] = [];
-  const hosts: string[] = [];
+  // a set: simulated points reserve the same names again, and a million of them must not be spread as arguments
+  const hosts = new Set<string>();
   const failures: string[] = [];
   const stopListening = onInterrupt(controller, run.notify ?? (() => {}), () => {
     archive.finish("interrupted", "forced exit on second interrupt");
@@ -240,7 +241,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
         return testbed;
       },
       noteHosts: (names) => {
-        hosts.push(...names);
+        for (const name of names) hosts.add(name);
         archive.update({ hosts: [...hosts], testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: created.map((t) => ({ ...t.describe() })) } });
       },
       noteFailure: (message) => failures.push(message),
