@@ -16,7 +16,7 @@ const standin = await startStandin({ clock, users: { alice: "pw" }, timings: { w
 const ctx: StepContext = { step: "bench", signal: new AbortController().signal, seed: 1, log: () => undefined, progress: () => undefined, journal: () => undefined, keepOutput: () => undefined };
 const planned: VmPlanEntry[] = [];
 const testbed = createG5kTestbed(
-  { seed: 1, archiveDir: "/tmp", log: () => undefined, options: { api: standin.apiUrl, sites: "rennes,nancy", vlan: "kavlan", subnets: "1", reservation: String(Math.floor(clock.now() / 1000) + 1800) } },
+  { seed: 1, archiveDir: "/tmp", log: () => undefined, options: { api: standin.apiUrl, provision: "false", sites: "rennes,nancy", vlan: "kavlan", subnets: "1", reservation: String(Math.floor(clock.now() / 1000) + 1800) } },
   {
     clock,
     env: { G5K_USER: "alice", G5K_PASSWORD: "pw" },

@@ -63,7 +63,8 @@ export function checkPolicy(policy: FailurePolicy): void {
   }
 }
 
-function required(policy: FailurePolicy, total: number): number {
+/** How many of `total` hosts the policy requires to succeed. */
+export function required(policy: FailurePolicy, total: number): number {
   const req = policy.require ?? "all";
   if (req === "all") return total;
   if ("count" in req) return Math.min(total, req.count);

@@ -24,8 +24,15 @@ export interface Scheduler {
   report(): SchedulerReport;
 }
 
+/** What a run gives a scheduler besides its cluster and options. */
+export interface SchedulerInit {
+  /** Seed of the run's random stream `stream` (engine/random/streams.ts), recorded in the manifest. */
+  streamSeed(stream: string): number;
+}
+
 export interface SchedulerPlugin<Options = Record<string, unknown>> {
   readonly name: string;
   readonly description: string;
-  create(cluster: ClusterRuntime, options?: Partial<Options>): Scheduler;
+  /** Bad options throw a one-line UsageError. Without `init` (outside a run), random streams use the plugin's default seed. */
+  create(cluster: ClusterRuntime, options?: Partial<Options>, init?: SchedulerInit): Scheduler;
 }

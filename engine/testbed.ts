@@ -33,6 +33,8 @@ export interface ReserveRequest {
   readonly memoryMiB?: number;
   /** Testbed-specific selectors: sites, cluster, properties... */
   readonly where?: Readonly<Record<string, string>>;
+  /** VMs the run means to boot on these nodes: testbeds that reserve VM addresses size them for it (and refuse too few). */
+  readonly vms?: number;
   /** Seed of this reservation's random streams (default: the run seed); repetitions pass their own (engine `repeatSeed`). */
   readonly seed?: number;
   /** Named host groups taken from the reserved nodes (by count or label), EnOSlib-style; the engine assigns them. */
@@ -122,6 +124,11 @@ export interface Testbed {
 
 export interface TestbedInit {
   readonly seed: number;
+  /**
+   * Seed of the run's random stream `stream` (engine/random/streams.ts),
+   * recorded in the manifest; absent outside a run (derive from `seed`).
+   */
+  readonly streamSeed?: (stream: string) => number;
   /** Testbed options from `--testbed-opt k=v` or the config file. */
   readonly options: Readonly<Record<string, string>>;
   /** Directory of the run's archive, for testbeds that keep files. */

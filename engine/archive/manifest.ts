@@ -17,6 +17,8 @@ export const manifestSchema = z.object({
   }),
   params: z.record(z.string(), z.unknown()),
   seed: z.number().int(),
+  /** Every random stream's seed, derived from `seed` and the stream's name (absent in archives made before). */
+  randomStreams: z.object({ derivation: z.string(), seeds: z.record(z.string(), z.number().int()) }).optional(),
   testbed: z.object({
     kind: z.string(),
     options: z.record(z.string(), z.string()),

@@ -72,13 +72,10 @@ export class RunArchive {
     if (rows.length === 0) return;
     const name = join("metrics", `${safeName(table)}.csv`);
     const file = join(this.dir, name);
-    let columns = this.csvColumns.get(table) ?? (existsSync(file) ? parseCsvHeader(readFileSync(file, "utf8")) : null);
     const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-    if (columns === null) {
-      columns = keys;
-      writeFileSync(file, csvHeader(columns));
-    } else if (keys.some((k) => !columns?.includes(k))) {
-      const wider = [...columns, ...keys.filter((k) => !columns?.includes(k))];
+    let columns = this.csvColumns.get(table) ?? (existsSync(file) ? parseCsvHeader(readFileSync(file, "utf8")) : createCsv(file, keys));
+    if (keys.some((k) => !columns.includes(k))) {
+      const wider = [...columns, ...keys.filter((k) => !columns.includes(k))];
       const [, ...body] = readFileSync(file, "utf8").split("\n");
       // old rows lack the new columns: empty trailing fields keep them aligned
       const padding = ",".repeat(wider.length - columns.length);
@@ -111,7 +108,12 @@ export class RunArchive {
 
   finish(status: RunStatus, error: string | null): void {
     this.update({ status, error, end: new Date().toISOString() });
-    this.journal({ event: "run-end", status, error });
+    this.detach({ event: "run-end", status, error });
+  }
+
+  /** Journals a last event and closes the journal, the manifest left as it is (a worker's end). */
+  detach(event: Readonly<Record<string, unknown>>): void {
+    this.journal(event);
     closeSync(this.journalFd);
   }
 
@@ -119,11 +121,22 @@ export class RunArchive {
     this.writeAtomically("manifest.json", `${JSON.stringify(redact(this.manifest, this.secrets), null, 2)}\n`);
   }
 
-  /** Write-then-rename, so a reader (or a crash) never sees half a file. */
+  /** Write-then-rename, so a reader (or a crash) never sees half a file; the temporary is per process (workers share the archive). */
   private writeAtomically(name: string, content: string): void {
-    const tmp = join(this.dir, `${name}.tmp`);
+    const tmp = join(this.dir, `${name}.${process.pid}.tmp`);
     writeFileSync(tmp, content);
     renameSync(tmp, join(this.dir, name));
+  }
+}
+
+/** Creates a CSV file with its header, or reads the header of the one another process (a worker) created first. */
+function createCsv(file: string, columns: readonly string[]): readonly string[] {
+  try {
+    writeFileSync(file, csvHeader(columns), { flag: "wx" });
+    return columns;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    return parseCsvHeader(readFileSync(file, "utf8"));
   }
 }
 

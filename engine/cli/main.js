@@ -78,11 +78,21 @@ export function buildProgram(setExit) {
     .option("--seed <n>", "seed of every random stream (default: 1)", parseSeed)
     .option("--config <file.yaml>", "experiment config: testbed, seed, params, testbedOptions (flags win)")
     .option("--json", "print only the final summary JSON on stdout")
+    .option("--workers <kind:N>", "run the sweeps' points in N workers: local:N processes here, oar:N OAR jobs (testbed setup local --oar)")
     .option("--dry-run", "validate params and options, list the steps and sweep points with the nodes, VMs and walltime they ask for; reserve nothing, archive nothing")
     .addOption(results())
     .action(async (workflow, opts) => {
       const { runCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
       setExit(await runCommand(workflow, opts));
+    });
+
+  program
+    .command("worker")
+    .description("work on a running run's sweep points (started by run --workers)")
+    .argument("<run-dir>", "run archive folder")
+    .action(async (dir) => {
+      const { workerCommand } = /** @type {typeof import("./run-command.ts")} */ (await command("./run-command.ts"));
+      setExit(await workerCommand(dir));
     });
 
   program

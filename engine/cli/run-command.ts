@@ -1,4 +1,5 @@
-import { runWorkflow, type RunOutcome } from "../run/runner.ts";
+import { runWorkflow, workOn, type RunOptions, type RunOutcome } from "../run/runner.ts";
+import { parseWorkers, runWithWorkers } from "../run/workers.ts";
 import { readReportSpec } from "../report/report-spec.ts";
 import { readConfig } from "./config.ts";
 import { resultsLines } from "./results-table.ts";
@@ -11,6 +12,7 @@ export interface RunCommandOptions {
   readonly testbedOpt?: Record<string, string>;
   readonly seed?: number;
   readonly json?: boolean;
+  readonly workers?: string;
   readonly dryRun?: boolean;
   readonly results: string;
 }
@@ -51,7 +53,8 @@ export async function runCommand(workflowPath: string, options: RunCommandOption
       seed: options.seed ?? config.seed ?? 1,
     });
   }
-  const outcome = await runWorkflow({
+  const workers = options.workers === undefined ? null : parseWorkers(options.workers);
+  const run: RunOptions = {
     workflowPath,
     params: { ...config.params, ...options.param },
     testbed: options.testbed ?? config.testbed ?? "sim",
@@ -60,6 +63,12 @@ export async function runCommand(workflowPath: string, options: RunCommandOption
     resultsDir: options.results,
     progress: progressFor(json),
     notify: (message) => process.stderr.write(`${message}\n`),
-  });
-  return printOutcome(outcome, json);
+  };
+  return printOutcome(await (workers ? runWithWorkers(run, workers) : runWorkflow(run)), json);
+}
+
+/** `g5k-flow worker <run-dir>`: plain progress lines (its output goes to a log file). */
+export async function workerCommand(dir: string): Promise<number> {
+  const outcome = await workOn(dir, { progress: progressFor(false), notify: (message) => process.stderr.write(`${message}\n`) });
+  return printOutcome(outcome, false);
 }

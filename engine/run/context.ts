@@ -21,6 +21,8 @@ import type { SweepState } from "./sweep-state.ts";
 /** What every scope of one run shares. */
 export interface RunServices {
   readonly seed: number;
+  /** Seed of the run's random stream `stream`, recorded in the manifest (engine/random/streams.ts). */
+  streamSeed(stream: string): number;
   readonly testbedKind: string;
   readonly archive: RunArchive;
   readonly progress: ProgressRenderer;
@@ -278,7 +280,7 @@ export class RunContext implements Context {
       async (s) => {
         const testbed = this.reserved();
         const plugin = await schedulers.resolve(scheduler);
-        const running = plugin.create(testbed.cluster(), options.options as never);
+        const running = plugin.create(testbed.cluster(), options.options as never, { streamSeed: (stream) => this.shared.streamSeed(stream) });
         running.start(s);
         // a wall-clock testbed waits without counting: the engine shows the time passing
         const started = performance.now();

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REDACTED, secretValues } from "../archive/redact.ts";
@@ -11,6 +12,7 @@ import { testbeds } from "../registry.ts";
 import type { Testbed, TestbedPlugin } from "../testbed.ts";
 import type { Workflow } from "../dsl/workflow.ts";
 import { writeReport } from "../report/index.ts";
+import { STREAM_SEED_DERIVATION, StreamSeeds } from "../random/streams.ts";
 import { completedCheckpoints } from "./checkpoints.ts";
 import { RunContext, type MetricsBatch, type MetricsTarget } from "./context.ts";
 import { engineInfo } from "./engine-info.ts";
@@ -107,6 +109,14 @@ export async function planRun(options: Omit<RunOptions, keyof Presentation | "re
  * throws UsageError before any archive exists), then archives as it goes.
  */
 export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
+  return execute(await createRun(options));
+}
+
+/** A run whose archive exists, not started yet (workers may run its sweeps before it goes on: run/workers.ts). */
+export type CreatedRun = Execution;
+
+/** Validates the run (prepareRun), then creates its archive. */
+export async function createRun(options: RunOptions): Promise<CreatedRun> {
   const { loaded, params, plugin, testbedOptions } = await prepareRun(options);
 
   const start = new Date();
@@ -119,6 +129,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
     workflow: { name: loaded.workflow.name, path: options.workflowPath, source: "workflow.mts", sourceSha256 },
     params: params as Record<string, unknown>,
     seed: options.seed,
+    randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: {} },
     testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: [] },
     engine: engineInfo(),
     hosts: [],
@@ -131,7 +142,35 @@ export async function runWorkflow(options: RunOptions): Promise<RunOutcome> {
   copyFileSync(loaded.path, join(dir, "workflow.mts"));
   writeFileSync(join(dir, "report.json"), `${JSON.stringify(loaded.workflow.report ?? { charts: [] }, null, 2)}\n`);
   archive.journal({ event: "run-start", workflow: loaded.workflow.name, params, seed: options.seed, testbed: plugin.name });
-  return execute({ ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: options.seed, plugin, testbedOptions, previous: new Map() });
+  return { ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: options.seed, plugin, testbedOptions, previous: new Map() };
+}
+
+
+/** Goes on with a created run after its workers: what they completed is reused, as on resume. */
+export function continueRun(run: CreatedRun): Promise<RunOutcome> {
+  run.archive.journal({ event: "workers-end" });
+  return execute({ ...run, previous: completedCheckpoints(run.archive.dir) });
+}
+
+/**
+ * `g5k-flow worker <run-dir>`: one worker of a run started with --workers.
+ * It runs the workflow on the run's archive, so its sweeps' points are
+ * claimed through the shared sweep state (each point by exactly one live
+ * process; a dead worker's point is taken over); the run's manifest, status
+ * and report stay the controller's.
+ */
+export async function workOn(dir: string, options: Presentation): Promise<RunOutcome> {
+  if (!existsSync(dir)) throw new UsageError(`no such run directory: ${dir}`);
+  const manifest = readManifest(dir);
+  if (manifest.status !== "running") throw new UsageError(`run ${manifest.id} is ${manifest.status}: workers join running runs only`);
+  const source = archivedSource(dir, manifest.workflow.source, manifest.workflow.sourceSha256);
+  const loaded = await loadWorkflow(source);
+  const params = resolveParams(loaded.workflow.params, manifest.params);
+  const plugin = await testbeds.resolve(manifest.testbed.kind);
+  const testbedOptions = archivedOptions(manifest.testbed.options);
+  const archive = RunArchive.reopen(dir, secretsOf(plugin, testbedOptions));
+  archive.journal({ event: "worker-start", pid: process.pid });
+  return execute({ ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: manifest.seed, plugin, testbedOptions, previous: completedCheckpoints(dir), worker: true });
 }
 
 /**
@@ -213,15 +252,20 @@ interface Execution extends Presentation {
   readonly plugin: TestbedPlugin;
   readonly testbedOptions: Readonly<Record<string, string>>;
   readonly previous: ReadonlyMap<string, unknown>;
+  /** A worker of the run (workOn): it leaves the manifest's status and the report to the controller. */
+  readonly worker?: boolean;
 }
 
 async function execute(run: Execution): Promise<RunOutcome> {
   const { archive, plugin, testbedOptions } = run;
   const controller = new AbortController();
+  // every host of a fan-out listens for the run's interrupt on this one signal
+  setMaxListeners(0, controller.signal);
   const created: Testbed[] = [];
   // a set: simulated points reserve the same names again, and a million of them must not be spread as arguments
   const hosts = new Set<string>();
   const failures: string[] = [];
+  const seeds = new StreamSeeds(run.seed, (given) => archive.update({ randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: given } }));
   const stopListening = onInterrupt(controller, run.notify ?? (() => {}), () => {
     archive.finish("interrupted", "forced exit on second interrupt");
     process.exit(130);
@@ -230,13 +274,14 @@ async function execute(run: Execution): Promise<RunOutcome> {
   const root = new RunContext(
     {
       seed: run.seed,
+      streamSeed: (stream) => seeds.seedOf(stream),
       testbedKind: plugin.name,
       archive,
       progress: run.progress,
       signal: controller.signal,
       previous: run.previous,
       newTestbed: (seed = run.seed) => {
-        const testbed = plugin.create({ seed, options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
+        const testbed = plugin.create({ seed, streamSeed: (stream) => seeds.seedOf(stream, seed), options: testbedOptions, archiveDir: archive.dir, log: (m) => archive.journal({ event: "testbed-log", message: m }) });
         created.push(testbed);
         return testbed;
       },
@@ -290,6 +335,10 @@ async function execute(run: Execution): Promise<RunOutcome> {
     }
     stopListening();
     await run.progress.close();
+  }
+  if (run.worker) {
+    archive.detach({ event: "worker-end", pid: process.pid, status, error });
+    return { dir: archive.dir, status, error, blame, summary: archive.summary(), report: null };
   }
   archive.finish(status, error);
   let report: string | null = null;

@@ -37,5 +37,6 @@ export function createDvms(
 export const dvmsScheduler: SchedulerPlugin<DvmsOptions> = {
   name: "dvms",
   description: "decentralized: node agents on a ring grow partitions until Entropy solves each overload",
-  create: (cluster, options) => dvmsOn(cluster, options),
+  // The overlay's random choices follow the run seed (stream "dvms.overlay") unless a seed option is given.
+  create: (cluster, options = {}, init) => dvmsOn(cluster, init && options.seed === undefined ? { ...options, seed: init.streamSeed("dvms.overlay") } : options),
 };

@@ -18,7 +18,7 @@ export interface DvmsOptions {
   readonly handoffTimeout: number;
   /** Time limit given to the Entropy solver for one partition (s). */
   readonly solverTimeLimit: number;
-  /** Seed of the overlay's random choices (Vivaldi peer sampling). */
+  /** Seed of the overlay's random choices (Vivaldi peer sampling); in a run, the run's stream `dvms.overlay` unless given. */
   readonly seed: number;
   /** Two Blocked partitions that meet merge into one Growing partition (docs/dvms.md). */
   readonly merge: boolean;

@@ -68,6 +68,14 @@ const schema = z.object({
   /** JSON file mapping node FQDNs to the addresses to reach them at (labs behind NAT, the stand-in's namespaces). */
   addresses: z.string().optional(),
   ...libvirtOptionShape,
+  /** Turn the deployed nodes into hypervisors (packages, bridge, sysctls, libvirtd): plugins/libvirt/provision. */
+  provision: bool.default(true),
+  /** Where each node keeps its libvirt state (`<libvirtDir>/<node>`): wiped by a redeployment. */
+  libvirtDir: z.string().regex(/^\/[A-Za-z0-9_./-]*$/, "an absolute path of letters, digits, '_', '.', '/' or '-'").default("/var/lib/g5k-flow/libvirt"),
+  /** The interface the VMs' bridge takes over (default: the one of the default route). */
+  nodeInterface: name.optional(),
+  /** Attempts after the first for a node whose provisioning sub-step failed. */
+  provisionRetries: z.coerce.number().int().min(0).max(5).default(1),
   reattach: bool.default(true),
   keepJobs: bool.default(false),
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "../../engine/errors.ts";
+import type { FailurePolicy } from "../../engine/policy.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
 import { SshRunner } from "../../engine/process/index.ts";
 import type {
@@ -11,8 +12,9 @@ import type {
   StepContext,
   Testbed,
   TestbedInit,
+  TestbedMetrics,
 } from "../../engine/testbed.ts";
-import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, VmRuntimeSteps } from "../libvirt/index.ts";
+import { ipMacPairs, LibvirtVmRuntime, libvirtOptions, provisionNodes, VmRuntimeSteps, type ProvisionReport } from "../libvirt/index.ts";
 import type { IpMac } from "../libvirt/index.ts";
 import { gatewayHost, readNodeAddresses } from "./access.ts";
 import { G5kClient } from "./api/client.ts";
@@ -90,6 +92,9 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   /** Ends of the running jobs (epoch ms on this machine's clock). */
   private ends: number[] = [];
   private readonly apiClock: Clock;
+  /** Wall seconds of each stage of the deployment cycle (the last time it ran), and the nodes it ran on. */
+  private readonly stages = new Map<string, { seconds: number; nodes: number }>();
+  private readonly excluded: Array<{ node: string; stage: string; reason: string }> = [];
 
   constructor(
     readonly options: G5kOptions,
@@ -132,7 +137,21 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     };
   }
 
+  /** Times one stage of the cycle: journal `g5k-stage`, and a row of collect()'s `stages` table. */
+  private async timed<T>(stage: string, nodes: number, ctx: StepContext, work: () => Promise<T>, extra: (value: T) => Readonly<Record<string, unknown>> = () => ({})): Promise<T> {
+    const t0 = Date.now();
+    const value = await work();
+    const seconds = (Date.now() - t0) / 1000;
+    this.stages.set(stage, { seconds, nodes });
+    ctx.journal({ event: "g5k-stage", stage, nodes, seconds, ...extra(value) });
+    return value;
+  }
+
   async reserve(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
+    return this.timed("reserve", request.nodes, ctx, () => this.reserveNodes(request, ctx));
+  }
+
+  private async reserveNodes(request: ReserveRequest, ctx: StepContext): Promise<readonly Node[]> {
     const sites = request.where?.sites?.split(",").map((s) => s.trim()) ?? this.options.sites;
     const cluster = request.where?.cluster ?? this.options.cluster;
     if (cluster && sites.length > 1) throw new UsageError("g5k: 'cluster' names one cluster; leave it out when reserving on several sites");
@@ -150,6 +169,7 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       ctx.log(`g5k: reattached to job '${this.jobName}': ${refs.map((r) => `${r.site}/${r.uid}`).join(", ")}`);
     } else {
       if (cluster) await this.checkCluster(sites[0]!, cluster);
+      if (this.options.provision) await this.checkVmHosting(sites, cluster, counts, request.vms);
       const reservation = this.options.reservation ?? (sites.length > 1 ? await this.commonStart(counts, walltime, ctx) : undefined);
       const submissions = sites.map((site) => ({ site, submission: this.submission(counts[site]!, cluster, walltime, reservation) }));
       refs = await submitAllOrNothing(this.client.jobs, submissions, ctx.signal, ctx.log);
@@ -195,6 +215,14 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   }
 
   async deploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {
+    const deployed = await this.timed("deploy", nodes.length, ctx, () => this.kadeploy(nodes, options, ctx));
+    // `vms: false`: the nodes only run processes, no hypervisor to make.
+    this.deployed = this.options.provision && options.vms !== false ? (await this.provision(deployed, ctx, options.policy)).nodes : deployed;
+    return this.deployed;
+  }
+
+  /** Kadeploy on every site, KO nodes redeployed up to deployRounds times; the nodes that made it. */
+  private async kadeploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<Node[]> {
     const environment = options.image ?? this.options.environment;
     const key = this.publicKey(ctx);
     const bySite = new Map<string, Node[]>();
@@ -233,8 +261,27 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       throw new Error(`g5k: only ${deployed.length} of ${nodes.length} nodes deployed after ${this.options.deployRounds} round(s) (below minDeployed=${this.options.minDeployed}); KO: ${ko.join(", ")}`);
     }
     if (failed) ctx.log(`g5k: going on without ${failed} node(s) that failed every deployment round`);
-    this.deployed = deployed;
     return deployed;
+  }
+
+  /**
+   * Makes deployed nodes hypervisors (plugins/libvirt/provision): run by
+   * deploy, and again at will (idempotent: a provisioned node is left as it
+   * is). Nodes that keep failing are excluded under `policy` (default: the
+   * provisionRetries option, and minDeployed of the nodes must make it).
+   */
+  async provision(nodes: readonly Node[], ctx: StepContext, policy?: FailurePolicy): Promise<ProvisionReport> {
+    const o = this.options;
+    const rules: FailurePolicy = policy ?? { retries: o.provisionRetries, require: { fraction: o.minDeployed } };
+    const report = await this.timed(
+      "provision",
+      nodes.length,
+      ctx,
+      () => provisionNodes(nodes, this.processRunner(), { libvirtDir: o.libvirtDir, nodeInterface: o.nodeInterface, retries: o.provisionRetries }, ctx, rules),
+      (r) => ({ substeps: r.stages, skipped: r.skipped, steps: r.steps, failed: r.failed.map((f) => f.node) }),
+    );
+    this.excluded.push(...report.failed);
+    return report;
   }
 
   async bootVms(nodes: readonly Node[], options: BootVmsOptions, ctx: StepContext): Promise<readonly Vm[]> {
@@ -243,7 +290,22 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     ctx.journal({ event: "g5k-vm-plan", vms: plan.map((p) => ({ name: p.name, node: p.node.name, ip: p.ip, mac: p.mac })) });
     // The runtime knows every deployed node, not only those given VMs: guests migrate to the others.
     this.runtime ??= factory(this.deployed.length ? this.deployed : nodes, { runner: this.processRunner(), log: this.init.log });
-    return this.runtime.boot(plan, ctx, options.policy);
+    const runtime = this.runtime;
+    return this.timed("boot", nodes.length, ctx, () => runtime.boot(plan, ctx, options.policy), (vms) => ({ vms: vms.length, planned: plan.length }));
+  }
+
+  /** The VM runtime's metrics, with the deployment cycle's: a `stages` table (seconds per stage) and the nodes provisioning excluded. */
+  override async collect(ctx: StepContext): Promise<TestbedMetrics> {
+    const base = await super.collect(ctx);
+    const staging = base.counters.imageStagingSeconds;
+    // The image goes to the nodes during the first bootVms: reported as its own stage, out of that boot's time.
+    const stages = [...this.stages].map(([stage, s]) => ({ stage, seconds: stage === "boot" && staging ? Math.max(0, s.seconds - staging) : s.seconds, nodes: s.nodes }));
+    if (staging) stages.push({ stage: "broadcast", seconds: staging, nodes: this.deployed.length });
+    return {
+      ...base,
+      tables: { ...base.tables, stages, provision_failures: this.excluded.map((f) => ({ ...f })) },
+      counters: { ...base.counters, provisionedNodes: this.deployed.length, excludedNodes: this.excluded.length },
+    };
   }
 
   /** SSH to the nodes as root, through the access gateway when one is set (nodes carry it as their jump host). */
@@ -330,7 +392,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       resources: resourceString({ nodes, walltime, ...(cluster ? { cluster } : {}), ...(vlan ? { vlan } : {}), ...(o.subnets ? { subnets22: o.subnets } : {}) }),
       command: HOLD_COMMAND,
       types: ["deploy"],
-      ...(o.properties ? { properties: o.properties } : {}),
+      // In vivo: only nodes with hardware virtualization (OAR's `virtual` property: ivt, amd-v or none).
+      ...(o.properties || o.provision ? { properties: [o.properties, o.provision ? "virtual!='none'" : undefined].filter(Boolean).join(" and ") } : {}),
       ...(o.queue ? { queue: o.queue } : {}),
       ...(o.project ? { project: o.project } : {}),
       ...(reservation !== undefined ? { reservation: /^\d+$/.test(String(reservation)) ? Number(reservation) : reservation } : {}),
@@ -346,6 +409,42 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     if (!slot) throw new UsageError(`g5k: no common slot on ${sites.join(", ")} within ${SLOT_HORIZON / 86400} days for ${walltime} s`);
     ctx.log(`g5k: common start on ${sites.join(", ")} at ${new Date(slot.start * 1000).toISOString()}`);
     return slot.start;
+  }
+
+  /**
+   * What would make an in-vivo run fail after its nodes are reserved, refused
+   * before: an environment the sites do not offer or that cannot run KVM
+   * guests (Xen, not x86_64), a cluster without hardware virtualization
+   * (Reference API: supported_job_types.virtual), fewer VM addresses than
+   * VMs asked for. Without a cluster, OAR is asked for virtualization-capable
+   * nodes (submission()).
+   */
+  private async checkVmHosting(sites: readonly string[], cluster: string | undefined, counts: Readonly<Record<string, number>>, vms: number | undefined): Promise<void> {
+    const environment = this.options.environment;
+    // Registered user environments (name@user) and description files are the user's to vouch for.
+    if (!/[@/]/.test(environment)) {
+      for (const site of sites) {
+        const offered = await this.client.reference.environments(site);
+        const env = offered.find((e) => e.name === environment || e.alias === environment);
+        if (!env) throw new UsageError(`g5k: no environment '${environment}' on ${site} (e.g. ${[...new Set(offered.map((e) => e.name))].filter((n) => /^debian\d+-min$/.test(n)).join(", ")})`);
+        if ((env.arch && env.arch !== "x86_64") || /xen/.test(environment)) {
+          throw new UsageError(`g5k: environment '${environment}' cannot host KVM guests (${env.arch ?? "?"}${/xen/.test(environment) ? ", Xen kernel" : ""}): use an x86_64 environment such as debian11-min`);
+        }
+      }
+    }
+    if (cluster) {
+      const nodes = await this.client.reference.nodes(sites[0]!, cluster);
+      const without = nodes.find((n) => n.jobTypes.virtual === false);
+      if (without) throw new UsageError(`g5k: cluster '${cluster}' has no hardware virtualization (Reference API: ${without.fqdn} supported_job_types.virtual = false): choose another cluster`);
+    }
+    if (vms !== undefined) {
+      const perBlock = 1022; // a /22 without its first and last addresses (ipMacPairs)
+      for (const site of sites) {
+        const wanted = Math.ceil((vms * counts[site]!) / Object.values(counts).reduce((a, b) => a + b, 0));
+        const have = this.options.subnets * perBlock;
+        if (wanted > have) throw new UsageError(`g5k: ${wanted} VMs on ${site} need ${Math.ceil(wanted / perBlock)} /22 block(s) of addresses, subnets=${this.options.subnets} gives ${have}: raise the 'subnets' option`);
+      }
+    }
   }
 
   private async checkCluster(site: string, cluster: string): Promise<void> {

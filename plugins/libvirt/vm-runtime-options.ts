@@ -16,6 +16,13 @@ export const libvirtOptionShape = {
   accel: z.enum(["kvm", "tcg", "probe"]).default("kvm"),
   /** Where the guest kernel and initramfs are copied on the nodes (checked by sha256, sent once). */
   imageDir: z.string().regex(/^\/[A-Za-z0-9_./-]*$/, "an absolute path of letters, digits, '_', '.', '/' or '-'").default("/var/tmp/g5k-flow"),
+  /**
+   * How the image reaches the nodes: `copy`, one SSH stream per node from
+   * here; `broadcast`, the engine's relay tree (chain/tree, sha256 skip), whose
+   * relays run this checkout's relay program: for nodes that see this
+   * checkout at the same path (the stand-in's namespaces, an NFS home).
+   */
+  imageTransfer: z.enum(["copy", "broadcast"]).default("copy"),
   /** Seconds a guest has to answer SSH after `virsh create`. */
   bootTimeout: seconds(120),
   bootRetries: z.coerce.number().int().min(0).max(5).default(1),
@@ -30,6 +37,6 @@ export type LibvirtRuntimeOptions = z.output<typeof schema>;
 
 /** The runtime's options out of a testbed's parsed options (which hold more keys). */
 export function libvirtOptions(parsed: LibvirtRuntimeOptions): LibvirtRuntimeOptions {
-  const { accel, imageDir, bootTimeout, bootRetries, migrateTimeout, pollInterval } = parsed;
-  return { accel, imageDir, bootTimeout, bootRetries, migrateTimeout, pollInterval };
+  const { accel, imageDir, imageTransfer, bootTimeout, bootRetries, migrateTimeout, pollInterval } = parsed;
+  return { accel, imageDir, imageTransfer, bootTimeout, bootRetries, migrateTimeout, pollInterval };
 }

@@ -89,6 +89,9 @@ export class LibvirtVmRuntime {
   private prepared: Promise<PreparedGuest> | null = null;
   private clusterRuntime: LocalCluster | null = null;
   private stressStart: Seconds | null = null;
+  /** Wall seconds the guest image took to reach the nodes; boot retries so far. */
+  private stagingSeconds: Seconds = 0;
+  private bootRetries = 0;
   /** Aborted by close(): in-flight operations (polls, boot waits, migrations, uptime reads) stop at once. */
   private readonly closing = new AbortController();
 
@@ -137,7 +140,9 @@ export class LibvirtVmRuntime {
       const image = await buildGuestImage(log);
       const accel = options.accel === "probe" ? await chooseAccel(image) : { accel: options.accel, reason: "accel option" };
       log(`VMs use ${accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${accel.reason}`);
-      const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log);
+      const t0 = Date.now();
+      const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log, options.imageTransfer);
+      this.stagingSeconds = (Date.now() - t0) / 1000;
       return { image, staged, accel: accel.accel };
     })();
     return this.prepared;
@@ -167,6 +172,7 @@ export class LibvirtVmRuntime {
         name: (spec) => spec.name,
         signal,
         onEvent: (e) => {
+          if (e.event === "retry") this.bootRetries += 1;
           if (e.event === "retry") ctx.journal({ event: "vm-boot-retry", vm: e.host, node: specs.get(e.host)?.node.name, attempt: e.attempt - 1, reason: e.error });
         },
       },
@@ -408,6 +414,8 @@ export class LibvirtVmRuntime {
         vms: this.vms.size,
         vmsAlive: [...this.vms.values()].filter((r) => r.alive).length,
         bootFailures: this.bootFailures.length,
+        bootRetries: this.bootRetries,
+        imageStagingSeconds: this.stagingSeconds,
         migrationsOk: this.migrations.filter((m) => m.result.outcome === "ok").length,
         migrationsFailed: this.migrations.filter((m) => m.result.outcome !== "ok").length,
         // DVMS agents on the nodes migrate themselves: then this process ran none.

@@ -11,8 +11,9 @@ export { teardownLocalTestbed, listLocalLeftovers, isLocalClean, type LocalLefto
 export { LocalTestbed } from "./testbed.ts";
 export { parseLocalOptions, type LocalOptions } from "./options.ts";
 // Nodes as namespaces (sshd + libvirtd), for harnesses that stand in for remote machines (g5k stand-in, ssh tests).
-export { deployNodes, destroyNodes, vmBridgeName, type LocalNode, type LocalNodes } from "./node/deploy.ts";
-export { attachNode } from "./node/vmnet.ts";
+export { createNodePool, deployNodes, destroyNodes, vmBridgeName, vmLinkName, type LocalNode, type LocalNodes } from "./node/deploy.ts";
+export { attachBareNode, attachNode, NODE_UPLINK } from "./node/vmnet.ts";
+export { findProcesses } from "./netns/index.ts";
 export { reserveNodes, releaseReservation, type Reservation } from "./reservations.ts";
 export { createHostPool, type HostPool } from "./netns/index.ts";
 

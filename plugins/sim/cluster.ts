@@ -1,5 +1,6 @@
 import type { ClusterRuntime, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
+import { streamSeed } from "../../engine/random/streams.ts";
 import type { StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
 import { DEFAULTS } from "./constants.ts";
 import { checkInt, checkModelValue, checkProfile } from "./options.ts";
@@ -92,7 +93,7 @@ function worldSpec(spec: SimClusterSpec): WorldSpec {
   const vmNode = new Int32Array(nodes * vmsPerNode);
   for (let vm = 0; vm < vmNode.length; vm++) vmNode[vm] = Math.floor(vm / vmsPerNode);
   return {
-    seed: spec.seed,
+    streamSeed: (stream) => streamSeed(spec.seed, stream),
     nodes,
     cores,
     memoryMiB,

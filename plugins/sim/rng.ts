@@ -4,8 +4,9 @@ import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
 /**
  * A seeded random stream (xoroshiro128+ from pure-rand). Each consumer
- * (injector, crashes, VM classes) gets its own stream, derived from the run
- * seed by jumping, so adding draws in one does not shift the others.
+ * (injector, crashes, VM classes) gets its own stream, seeded from the run
+ * seed and its name (engine/random/streams.ts), so adding draws in one does
+ * not shift the others.
  */
 export class RandomStream {
   private spareNormal = NaN;
@@ -42,22 +43,13 @@ export class RandomStream {
   }
 }
 
-/** Names the independent streams of one simulation. */
+/** Names the independent streams of one simulation (`sim.<name>` among the run's streams). */
 export type StreamName = "injector" | "crashes" | "vmClasses";
-const STREAM_ORDER: readonly StreamName[] = ["injector", "crashes", "vmClasses"];
+const STREAM_NAMES: readonly StreamName[] = ["injector", "crashes", "vmClasses"];
 
-/**
- * Independent streams for one seed: stream k is the base generator jumped
- * k+1 times (2^64 draws apart). Seeds beyond 32 bits fold their high bits in
- * rather than being truncated.
- */
-export function seededStreams(seed: number): Record<StreamName, RandomStream> {
-  const high = Math.floor(seed / 2 ** 32) | 0;
-  const base = xoroshiro128plus((seed | 0) ^ Math.imul(high, 0x9e3779b1));
+/** The simulation's streams, each seeded by `seedOf("sim.<name>")` (a 32-bit seed). */
+export function seededStreams(seedOf: (stream: string) => number): Record<StreamName, RandomStream> {
   const out = {} as Record<StreamName, RandomStream>;
-  for (const name of STREAM_ORDER) {
-    base.jump();
-    out[name] = new RandomStream(base.clone());
-  }
+  for (const name of STREAM_NAMES) out[name] = new RandomStream(xoroshiro128plus(seedOf(`sim.${name}`) | 0));
   return out;
 }

@@ -1,5 +1,6 @@
 import type { ClusterRuntime, MigrationResult, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
+import { streamSeed } from "../../engine/random/streams.ts";
 import type { Node, Vm } from "../../engine/hosts.ts";
 import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedInit, TestbedMetrics } from "../../engine/testbed.ts";
 import { DEFAULTS, STEP_DURATIONS } from "./constants.ts";
@@ -69,7 +70,7 @@ export class SimTestbed implements Testbed {
     }
     const o = this.options;
     this.world = new SimWorld(this.kernel, {
-      seed: this.init.seed, nodes: this.nodes.length, cores, memoryMiB: nodeMemory, vmNode, vmVcpus: vcpus, vmMemoryMiB: memoryMiB,
+      streamSeed: this.init.streamSeed ?? ((stream) => streamSeed(this.init.seed, stream)), nodes: this.nodes.length, cores, memoryMiB: nodeMemory, vmNode, vmVcpus: vcpus, vmMemoryMiB: memoryMiB,
       linkBandwidth: o.bandwidth, linkLatency: o.latency, migrationSpeed: o.migrationSpeed, maxRounds: o.maxRounds, computeCost: o.computeCost,
       ...(o.dirtyIntensity === undefined ? {} : { dirtyIntensity: o.dirtyIntensity }),
     });

@@ -12,7 +12,8 @@ import { seededStreams, type RandomStream, type StreamName } from "./rng.ts";
 
 /** Everything that defines one simulated datacenter. */
 export interface WorldSpec extends PlatformSpec {
-  readonly seed: number;
+  /** Seed of a named random stream of the run (engine/random/streams.ts). */
+  readonly streamSeed: (stream: string) => number;
   readonly linkBandwidth: number;
   readonly linkLatency: Seconds;
   readonly migrationSpeed: number;
@@ -48,7 +49,7 @@ export class SimWorld {
     readonly kernel: EventKernel,
     readonly spec: WorldSpec,
   ) {
-    this.streams = seededStreams(spec.seed);
+    this.streams = seededStreams(spec.streamSeed);
     this.platform = new Platform(kernel, spec);
     const classes = DEFAULTS.dirtyClasses;
     for (let vm = 0; vm < this.platform.vmCount; vm++) {

@@ -46,7 +46,7 @@ describe("DVMS agents on the g5k testbed (stand-in, nodes behind the gateway)", 
       await until("three agents", 180, () => s.agents().filter((a) => a.pid !== null).length === 3);
       // Each agent runs in its node's namespace (the node whose address the stand-in gave that FQDN).
       for (const agent of s.agents()) {
-        const local = env.nodes.nodes[env.fqdns.indexOf(agent.node)]!.host;
+        const local = env.machines.byFqdn.get(agent.node)!;
         const ns = `net:[${statSync(`/run/netns/${local.labels?.netns ?? local.name}`).ino}]`;
         expect(agent.netns).toBe(ns);
         expect(readlinkSync(`/proc/${agent.pid}/ns/net`)).toBe(ns);
@@ -69,6 +69,6 @@ describe("DVMS agents on the g5k testbed (stand-in, nodes behind the gateway)", 
       await scheduler?.stop();
       await tb.release();
     }
-    expect(await qemuCount(env.nodes.nodes.map((n) => n.host.name))).toBe(0);
+    expect(await qemuCount(env.machines.hosts.map((h) => h.name))).toBe(0);
   }, 900_000);
 });

@@ -10,13 +10,12 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { readJournal, readManifest } from "../../engine/archive/run-archive.ts";
 import { createG5kTestbed } from "../../plugins/g5k/index.ts";
-import { buildGuestImage } from "../../plugins/libvirt/index.ts";
 import { recordingContext } from "../local/step-context.ts";
 import { ROOT } from "../engine/cli-helpers.ts";
-import { namespacedG5k, type NamespacedG5k } from "./namespaced.ts";
+import { useNamespacedG5k, type NamespacedG5k } from "./namespaced.ts";
 import { qemuCount } from "./qemu-count.ts";
 
 const BIN = join(ROOT, "bin/g5k-flow.js");
@@ -37,22 +36,17 @@ const reachable = (address: string): Promise<boolean> =>
     s.once("timeout", () => { s.destroy(); resolve(false); });
   });
 
-const qemuOf = (env: NamespacedG5k): Promise<number> => qemuCount(env.nodes.nodes.map((n) => n.host.name));
+const qemuOf = (env: NamespacedG5k): Promise<number> => qemuCount(env.machines.hosts.map((h) => h.name));
 
 describe("g5k testbed end to end: stand-in API, namespaced nodes behind a gateway, real guests", () => {
+  const current = useNamespacedG5k(NODES);
   let env: NamespacedG5k;
-
-  beforeAll(async () => {
-    await buildGuestImage(() => undefined);
-    env = await namespacedG5k(NODES);
-  }, 300_000);
-
-  afterAll(async () => {
-    await env?.close();
-  }, 120_000);
+  beforeEach(() => {
+    env = current();
+  });
 
   it("reaches the nodes only through the gateway", async () => {
-    expect(await reachable(env.nodes.nodes[0]!.host.address)).toBe(false);
+    expect(await reachable(env.machines.hosts[0]!.address)).toBe(false);
     expect(await reachable(env.gateway.address)).toBe(true);
   });
 
@@ -87,8 +81,8 @@ describe("g5k testbed end to end: stand-in API, namespaced nodes behind a gatewa
     expect(jobs).toHaveLength(2);
     expect(jobs.every((j) => j.deletedAt !== undefined)).toBe(true);
     expect(await qemuOf(env)).toBe(0);
-    // The image was copied once (the namespaces share one file system), then found in place.
-    expect(journal.filter((e) => /copied to 1 of 4 node/.test(String(e.message ?? ""))).length).toBeGreaterThanOrEqual(1);
+    // The image was broadcast once (the namespaces share one file system), then found in place by its checksum.
+    expect(journal.filter((e) => /broadcast to 1 of 4 node\(s\), 3 already held it/.test(String(e.message ?? ""))).length).toBeGreaterThanOrEqual(1);
     expect(existsSync(env.options.imageDir!)).toBe(true);
   }, 600_000);
 
@@ -100,7 +94,7 @@ describe("g5k testbed end to end: stand-in API, namespaced nodes behind a gatewa
       expect(nodes.map((n) => n.jump?.address)).toEqual([env.gateway.address, env.gateway.address]);
       // x.exec's runner: commands reach each node's namespace through the gateway.
       const names = await Promise.all(nodes.map((n, i) => tb.processRunner().exec(n, i, { argv: ["hostname"] })));
-      expect(names.map((r) => r.stdout.trim())).toEqual(env.nodes.nodes.slice(0, 2).map((n) => n.host.name));
+      expect(names.map((r) => r.stdout.trim())).toEqual(env.machines.hosts.slice(0, 2).map((h) => h.name));
 
       const [vm] = await tb.bootVms(nodes.slice(0, 1), { perNode: 1, vcpus: 1, memoryMiB: 256 }, ctx);
       await tb.stress([vm!], { kind: "constant", load: 0.5, dirtyIntensity: 0.1 }, ctx);

@@ -77,7 +77,7 @@ export async function testbedHarness(options: Record<string, string>, archiveDir
     seed: 1,
     archiveDir: archiveDir ?? keyDir,
     log: () => undefined,
-    options: { api: standin.apiUrl, publicKey: join(keyDir, "id_ed25519.pub"), sshKey: join(keyDir, "id_ed25519"), ...options },
+    options: { api: standin.apiUrl, provision: "false", publicKey: join(keyDir, "id_ed25519.pub"), sshKey: join(keyDir, "id_ed25519"), ...options },
   };
   const boots: Boots = { plans: [], policies: [] };
   const another = (changes: Partial<TestbedInit> = {}): G5kTestbed => createG5kTestbed({ ...init, ...changes }, { clock, env, vmRuntime: recordingRuntime(boots) });

@@ -151,3 +151,11 @@ export type NodeStatus = z.output<typeof nodeStatus>;
 
 export const statusDoc = z.object({ nodes: z.record(z.string(), nodeStatus) });
 export type StatusDoc = z.output<typeof statusDoc>;
+
+/** A Kadeploy environment of a site's listing (`/sites/{site}/environments`). */
+export const environmentDoc = z.object({
+  name: z.string(),
+  alias: z.string().optional(),
+  arch: z.string().optional(),
+});
+export type EnvironmentDoc = z.output<typeof environmentDoc>;

@@ -1,5 +1,5 @@
-import { clusterDoc, collectionOf, nodeDoc, siteDoc } from "./documents.ts";
-import type { ClusterDoc, NodeDoc, SiteDoc } from "./documents.ts";
+import { clusterDoc, collectionOf, environmentDoc, nodeDoc, siteDoc } from "./documents.ts";
+import type { ClusterDoc, EnvironmentDoc, NodeDoc, SiteDoc } from "./documents.ts";
 import type { G5kHttp } from "./http.ts";
 
 /** A node as the testbed needs it, from its Reference API description. */
@@ -80,6 +80,11 @@ export class ReferenceApi {
 
   async clusters(site: string): Promise<readonly ClusterDoc[]> {
     return (await this.http.getJson(`/sites/${encodeURIComponent(site)}/clusters`, collectionOf(clusterDoc))).items;
+  }
+
+  /** The Kadeploy environments a site offers (names, aliases, architectures). */
+  async environments(site: string): Promise<readonly EnvironmentDoc[]> {
+    return (await this.http.getJson(`/sites/${encodeURIComponent(site)}/environments`, collectionOf(environmentDoc))).items;
   }
 
   async nodes(site: string, cluster: string): Promise<readonly NodeInfo[]> {

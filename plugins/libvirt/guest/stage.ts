@@ -1,7 +1,8 @@
 import { createReadStream } from "node:fs";
 import type { Host } from "../../../engine/hosts.ts";
-import { remoteCommand, sha256File, type SshRunner } from "../../../engine/process/index.ts";
+import { broadcastFile, remote, remoteCommand, sha256File, TreeRunner, type SshRunner } from "../../../engine/process/index.ts";
 import type { GuestImage } from "./build.ts";
+import { TREE_THRESHOLD } from "../provision/provision.ts";
 
 /** The guest image's files as the nodes see them. */
 export interface StagedImage {
@@ -33,7 +34,7 @@ async function send(runner: SshRunner, host: Host, file: string, path: string, s
  */
 async function stageFile(runner: SshRunner, nodes: readonly Host[], file: string, dir: string, log: (m: string) => void): Promise<string> {
   const sha256 = await sha256File(file);
-  const path = `${dir}/${sha256.slice(0, 16)}-${file.split("/").at(-1)}`;
+  const path = stagedPath(dir, file, sha256);
   const missing = async (hosts: readonly Host[]): Promise<Host[]> => {
     const have = await Promise.all(hosts.map((h) => holds(runner, h, path, sha256)));
     return hosts.filter((_, i) => !have[i]);
@@ -47,9 +48,31 @@ async function stageFile(runner: SshRunner, nodes: readonly Host[], file: string
   return path;
 }
 
-/** Copies the guest kernel and initramfs to `dir` on the nodes (those already holding them are skipped). */
-export async function stageGuestImage(runner: SshRunner, nodes: readonly Host[], image: GuestImage, dir: string, log: (m: string) => void): Promise<StagedImage> {
-  const kernel = await stageFile(runner, nodes, image.kernel, dir, log);
-  const initrd = await stageFile(runner, nodes, image.initrd, dir, log);
+const stagedPath = (dir: string, file: string, sha256: string): string => `${dir}/${sha256.slice(0, 16)}-${file.split("/").at(-1)}`;
+
+/**
+ * The same with the engine's broadcast: a relay tree streams the file to all
+ * the nodes that lack it (sha256 checked on each, holders skipped). The first
+ * node is served alone, so nodes sharing a file system find it in place
+ * instead of writing one file together.
+ */
+async function broadcastStage(runner: SshRunner, nodes: readonly Host[], file: string, dir: string, log: (m: string) => void): Promise<string> {
+  const path = stagedPath(dir, file, await sha256File(file));
+  const tree = new TreeRunner(runner);
+  await remote({ argv: ["mkdir", "-p", dir], timeout: 60 }, nodes, nodes.length > TREE_THRESHOLD ? tree : runner).run();
+  const first = await broadcastFile(tree, file, nodes.slice(0, 1), path, { timeout: 600 });
+  const rest = await broadcastFile(tree, file, nodes.slice(1), path, { timeout: 600 });
+  const failed = [...first.results, ...rest.results].filter((r) => r.status !== "ok");
+  if (failed.length) throw new Error(`broadcasting ${file}: failed on ${failed.map((r) => `${r.host} (${(r.error ?? r.stderr.trim()) || r.status})`).join(", ")}`);
+  const skipped = first.skipped.length + rest.skipped.length;
+  log(`guest image: ${file.split("/").at(-1)} broadcast to ${nodes.length - skipped} of ${nodes.length} node(s), ${skipped} already held it (${path})`);
+  return path;
+}
+
+/** Copies (or broadcasts) the guest kernel and initramfs to `dir` on the nodes (those already holding them are skipped). */
+export async function stageGuestImage(runner: SshRunner, nodes: readonly Host[], image: GuestImage, dir: string, log: (m: string) => void, transfer: "copy" | "broadcast" = "copy"): Promise<StagedImage> {
+  const stage = transfer === "broadcast" ? broadcastStage : stageFile;
+  const kernel = await stage(runner, nodes, image.kernel, dir, log);
+  const initrd = await stage(runner, nodes, image.initrd, dir, log);
   return { kernel, initrd };
 }

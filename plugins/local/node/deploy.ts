@@ -21,7 +21,7 @@ export interface LocalNodes {
 export const stateDirOf = (prefix: string): string => `${LOCAL_STATE}/${prefix}`;
 /** Host-side links of a run carry its prefix, so the host pool's cleanup removes them as well. */
 export const vmBridgeName = (prefix: string): string => `${prefix}-vb`;
-const vmLinkName = (prefix: string, i: number): string => `${prefix}-w${i}`;
+export const vmLinkName = (prefix: string, i: number): string => `${prefix}-w${i}`;
 
 /**
  * Nodes as Grid'5000 would hand them after a deployment: reachable by SSH,

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Clock } from "../../../plugins/g5k/index.ts";
-import { ReferenceTree } from "./fixtures.ts";
+import { readJson, ReferenceTree } from "./fixtures.ts";
 import type { Json } from "./fixtures.ts";
 import { defaultTimings, StandinError, Store } from "./store.ts";
 import type { Timings } from "./store.ts";
@@ -43,6 +43,12 @@ export interface StandinOptions {
   /** user -> password accepted by HTTP Basic auth. */
   readonly users?: Readonly<Record<string, string>>;
   readonly timings?: Partial<Timings>;
+  /**
+   * What a deployment does to the machines behind the node names (the
+   * namespaced nodes: reinstalled bare, see namespaced.ts); awaited before
+   * the submission is answered, as Kadeploy reboots the nodes at once.
+   */
+  readonly reinstall?: (nodes: readonly string[]) => Promise<void>;
 }
 
 interface Routed {
@@ -50,6 +56,8 @@ interface Routed {
   readonly doc?: unknown;
   readonly type?: string;
   readonly headers?: Record<string, string>;
+  /** Done before the reply is sent. */
+  readonly after?: () => Promise<void>;
 }
 
 export class Standin {
@@ -127,7 +135,8 @@ export class Standin {
       if (method === "POST" && raw && !contentType?.startsWith("application/json")) {
         throw new StandinError(415, `Content-Type ${contentType ?? "(none)"} not supported`);
       }
-      const { status, doc, type, headers } = this.route(method, path, url.searchParams, user, body);
+      const { status, doc, type, headers, after } = this.route(method, path, url.searchParams, user, body);
+      await after?.();
       const negotiated = negotiate(req.headers.accept, type ?? ITEM);
       if (!negotiated) throw new StandinError(406, "Not Acceptable");
       reply(status, doc ?? "", negotiated, headers);
@@ -181,6 +190,9 @@ export class Standin {
       }
       case "status":
         return get(this.status(site));
+      case "environments":
+        // The fixtures hold one site's listing (grenoble's): every site offers it here.
+        return get(collection(readJson<Json[]>("environments-grenoble.json"), `${base}/environments`), COLLECTION);
       case "jobs":
         return this.jobsRoute(method, site, parts.slice(3), query, user, body);
       case "deployments":
@@ -251,7 +263,13 @@ export class Standin {
       if (method !== "POST") throw new StandinError(405, "Method Not Allowed");
       if (!isObject(body)) throw new StandinError(400, "The deployment you are trying to submit is not valid: expected a JSON object");
       const d = store.submitDeployment(site, user, body);
-      return { status: 201, doc: withLinks(store.deploymentDoc(d), `${base}/${d.uid}`), headers: { Location: `${this.url}${PREFIX}${base}/${d.uid}` } };
+      const reinstall = this.options.reinstall;
+      return {
+        status: 201,
+        doc: withLinks(store.deploymentDoc(d), `${base}/${d.uid}`),
+        headers: { Location: `${this.url}${PREFIX}${base}/${d.uid}` },
+        ...(reinstall ? { after: () => reinstall(d.nodes) } : {}),
+      };
     }
     const d = store.deployments.get(rest[0]!);
     if (!d || d.site !== site || rest.length > 1) throw new StandinError(404, `Couldn't find Grid5000::Deployment with ID=${rest[0]}`);

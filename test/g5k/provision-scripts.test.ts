@@ -1,0 +1,35 @@
+/** The provisioning scripts' checks, run here (no node): what they find done is skipped, and each node's host UUID is hostUuid()'s. */
+import { execa } from "execa";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { hostUuid } from "../../plugins/libvirt/index.ts";
+import { HOST_UUID_SH } from "../../plugins/libvirt/daemon.ts";
+import { PACKAGES, SYSCTL } from "../../plugins/libvirt/provision/scripts.ts";
+
+describe("provisioning scripts", () => {
+  it("compute in sh the host UUID hostUuid() gives (each node computes its own, one command for all)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[a-z][a-z0-9.-]{0,40}$/), async (node) => {
+        const r = await execa("sh", ["-c", `node=$1; ${HOST_UUID_SH}`, "uuid", node]);
+        expect(r.stdout.trim()).toBe(hostUuid(node));
+      }),
+      { numRuns: 20, seed: 15 },
+    );
+  });
+
+  it("skip packages that dpkg-query finds installed (namespaced nodes share this machine's)", async () => {
+    const r = await execa("sh", ["-c", PACKAGES, "packages", "iproute2", "util-linux"]);
+    expect(r.stdout.trim()).toBe("skip: all 2 packages installed");
+  });
+
+  it("leave the ARP table alone in a network namespace, where it is the machine's", async () => {
+    const ns = `pv-sysctl-${process.pid}`;
+    await execa("ip", ["netns", "add", ns]);
+    try {
+      const r = await execa("ip", ["netns", "exec", ns, "sh", "-c", SYSCTL, "sysctl", "4096", "8192", "16384"]);
+      expect(r.stdout.trim()).toBe("skip: the ARP table is not this network namespace's");
+    } finally {
+      await execa("ip", ["netns", "del", ns]);
+    }
+  });
+});
