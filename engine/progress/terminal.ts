@@ -99,6 +99,11 @@ export class TerminalProgress implements ProgressRenderer {
     this.permanent(mark(status, `${step} (${seconds.toFixed(1)}s)${status === "ok" ? "" : ` ${status}${error ? `: ${error}` : ""}`}`));
   }
 
+  /** Written above the live region: a line written under it would be erased or leave a stale live line. */
+  notice(message: string): void {
+    this.permanent(styleText("yellow", message));
+  }
+
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

@@ -24,7 +24,7 @@ import { watchWalltime } from "./walltime.ts";
 
 interface Presentation {
   readonly progress: ProgressRenderer;
-  /** Where engine notices go (interrupt messages). */
+  /** Where engine notices go (interrupt messages; default: the progress display's `notice`). */
   readonly notify?: (message: string) => void;
 }
 
@@ -266,7 +266,8 @@ async function execute(run: Execution): Promise<RunOutcome> {
   const hosts = new Set<string>();
   const failures: string[] = [];
   const seeds = new StreamSeeds(run.seed, (given) => archive.update({ randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: given } }));
-  const stopListening = onInterrupt(controller, run.notify ?? (() => {}), () => {
+  const notify = run.notify ?? ((message: string) => run.progress.notice(message));
+  const stopListening = onInterrupt(controller, notify, () => {
     archive.finish("interrupted", "forced exit on second interrupt");
     process.exit(130);
   });
@@ -296,7 +297,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
           journal: (event) => archive.journal(event),
           warn: (message) => run.progress.stepLog("walltime", message),
           interrupt: (reason) => {
-            run.notify?.(reason);
+            notify(reason);
             controller.abort(new InterruptedError("walltime"));
           },
         }),
@@ -345,7 +346,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
   try {
     report = await writeReport(archive.dir);
   } catch (caught) {
-    run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
+    notify(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
   }
   return { dir: archive.dir, status, error, blame, summary: archive.summary(), report };
 }

@@ -1,6 +1,7 @@
 import { Terminal } from "@xterm/headless";
 import { execa } from "execa";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,24 +21,28 @@ async function screenOf(capture: string): Promise<string[]> {
   return lines;
 }
 
+/** Runs `command` (a fixed shell line; values come through `env`) under util-linux script; the capture without script's header and trailer. */
+function underTerminal(command: string, env: Record<string, string>) {
+  const typescript = join(mkdtempSync(join(tmpdir(), "g5k-tty-capture-")), "typescript");
+  const child = execa("script", ["-qfec", `stty cols 120 rows 40; ${command}`, typescript], { cwd: ROOT, reject: false, env: { CI: "", G5K_BIN: BIN, TERM: "xterm-256color", ...env } });
+  const capture = (): string => (existsSync(typescript) ? readFileSync(typescript, "utf8").replace(/^Script started.*\n/, "").replace(/\nScript done.*\n?$/, "") : "");
+  return { child, capture };
+}
+
+function keep(name: string, capture: string, screen: readonly string[]): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, `${name}.typescript`), capture);
+  writeFileSync(join(ARTIFACTS, `${name}.screen.txt`), `${screen.join("\n")}\n`);
+}
+
 describe("the run display on an interactive terminal", () => {
   it("ends with the results table, the archive and report paths, and no live line left", async () => {
     const results = mkdtempSync(join(tmpdir(), "g5k-tty-"));
-    const typescript = join(results, "typescript");
-    // util-linux script gives the CLI a real pseudo-terminal; values reach the shell through the environment, never spliced into it
-    const command = 'stty cols 120 rows 40; exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"';
-    const run = await execa("script", ["-qfec", command, typescript], {
-      cwd: ROOT,
-      reject: false,
-      env: { CI: "", G5K_BIN: BIN, G5K_RESULTS: results, TERM: "xterm-256color" },
-    });
-    expect(run.exitCode).toBe(0);
-    // script's own header and trailer are not what the terminal showed
-    const capture = readFileSync(typescript, "utf8").replace(/^Script started.*\n/, "").replace(/\nScript done.*\n?$/, "");
+    const { child, capture: read } = underTerminal('exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"', { G5K_RESULTS: results });
+    expect((await child).exitCode).toBe(0);
+    const capture = read();
     const screen = await screenOf(capture);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, "tty-run.typescript"), capture);
-    writeFileSync(join(ARTIFACTS, "tty-run.screen.txt"), `${screen.join("\n")}\n`);
+    keep("tty-run", capture, screen);
 
     // the live display did run (spinner frames, sweep counts, units) ...
     expect(capture).toMatch(SPINNER);
@@ -56,7 +61,25 @@ describe("the run display on an interactive terminal", () => {
     expect(tail[10]).toMatch(/^report: +.*report\.html$/);
     expect(tail).toHaveLength(11);
     // every point ended with a permanent line, and the sweep's total
-    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+\] \(6 steps/.test(l))).toHaveLength(6);
+    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+[^\]]*\] \(6 steps/.test(l))).toHaveLength(6);
     expect(screen).toContain("✔ sweep compare: 6/6 points done");
   }, 120_000);
+
+  it("leaves no live line on screen when the run is interrupted (Ctrl-C)", async () => {
+    const results = mkdtempSync(join(tmpdir(), "g5k-tty-int-"));
+    const { child, capture } = underTerminal('exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=3000 --results "$G5K_RESULTS"', { G5K_RESULTS: results });
+    // the node process is script's child (the shell exec'd it): interrupt it as a terminal's Ctrl-C would
+    while (!/sweep compare: 0\/3 points done/.test(capture())) await sleep(100);
+    const { stdout } = await execa("ps", ["--ppid", String(child.pid), "-o", "pid="]);
+    process.kill(Number(stdout.trim()), "SIGINT");
+    const run = await child;
+    expect(run.exitCode).toBe(130);
+    const screen = await screenOf(capture());
+    keep("tty-interrupted", capture(), screen);
+    expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
+    expect(screen.filter((l) => l.startsWith("run interrupted"))).toHaveLength(1);
+    // the engine's notice stays, above the steps' end
+    expect(screen.filter((l) => l.startsWith("SIGINT: stopping"))).toHaveLength(1);
+    expect(screen.at(-1)).toMatch(/^(archive|report): /);
+  }, 180_000);
 });
