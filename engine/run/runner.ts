@@ -262,7 +262,8 @@ async function execute(run: Execution): Promise<RunOutcome> {
   // every host of a fan-out listens for the run's interrupt on this one signal
   setMaxListeners(0, controller.signal);
   const created: Testbed[] = [];
-  const hosts: string[] = [];
+  // a set: simulated points reserve the same names again, and a million of them must not be spread as arguments
+  const hosts = new Set<string>();
   const failures: string[] = [];
   const seeds = new StreamSeeds(run.seed, (given) => archive.update({ randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: given } }));
   const notify = run.notify ?? ((message: string) => run.progress.notice(message));
@@ -286,7 +287,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
         return testbed;
       },
       noteHosts: (names) => {
-        hosts.push(...names);
+        for (const name of names) hosts.add(name);
         archive.update({ hosts: [...hosts], testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: created.map((t) => ({ ...t.describe() })) } });
       },
       noteFailure: (message) => failures.push(message),
