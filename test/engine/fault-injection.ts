@@ -6,9 +6,10 @@
  * `npm run bench:faults` and by the fault tests.
  */
 import { execa } from "execa";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { uniformInt } from "pure-rand/distribution/uniformInt";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
@@ -31,6 +32,19 @@ export interface FaultReport {
   readonly dataLost: number;
 }
 
+/** Resolves true once the run's journal under `results` is longer than `before` bytes, false if `child` ends first. */
+async function journalGrows(results: string, before: number, child: Promise<unknown>): Promise<boolean> {
+  let ended = false;
+  void child.finally(() => (ended = true));
+  while (!ended) {
+    const run = readdirSync(results)[0];
+    const file = run ? join(results, run, "journal.jsonl") : "";
+    if (file && existsSync(file) && statSync(file).size > before) return true;
+    await sleep(20);
+  }
+  return false;
+}
+
 export async function injectFaults(trials: number, seed: number): Promise<FaultReport> {
   const rng = xoroshiro128plus(seed);
   const draw = (min: number, max: number): number => uniformInt(rng, min, max);
@@ -48,7 +62,11 @@ export async function injectFaults(trials: number, seed: number): Promise<FaultR
       // the first run always meets a fault, later ones 2 times out of 3 (never after the 6th, so every trial ends)
       const inject = attempt === 0 || (attempt < 6 && draw(0, 2) > 0);
       const signal = draw(0, 3) === 0 ? "SIGINT" : "SIGKILL";
-      const timer = inject ? setTimeout(() => child.kill(signal), draw(600, 2000)) : undefined;
+      const delay = draw(0, 1200);
+      let timer: NodeJS.Timeout | undefined;
+      // counted from the moment this process journals (run-start or run-resume), not
+      // from spawning it: on a loaded machine start-up alone outlasts any fixed delay
+      if (inject) void journalGrows(results, Buffer.byteLength(journalBefore), child).then((grew) => grew && (timer = setTimeout(() => child.kill(signal), delay)));
       const result = await child;
       clearTimeout(timer);
       const run = readdirSync(results)[0];
