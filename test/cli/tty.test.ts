@@ -10,6 +10,15 @@ const ARTIFACTS = join(ROOT, "test-artifacts");
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
 
 /** What a 120x40 terminal shows after replaying a capture: every line of scrollback and screen. */
+/** Runs `command` under util-linux script (a real pseudo-terminal); what it wrote, without script's header and trailer. */
+async function underTerminal(command: string, env: Record<string, string>): Promise<{ exitCode?: number; capture: string }> {
+  const typescript = join(mkdtempSync(join(tmpdir(), "g5k-tty-")), "typescript");
+  // values reach the shell through the environment, never spliced into it
+  const run = await execa("script", ["-qfec", `stty cols 120 rows 40; exec ${command}`, typescript], { cwd: ROOT, reject: false, env: { CI: "", TERM: "xterm-256color", ...env } });
+  const capture = readFileSync(typescript, "utf8").replace(/^Script started.*\n/, "").replace(/\nScript done.*\n?$/, "");
+  return { exitCode: run.exitCode, capture };
+}
+
 async function screenOf(capture: string): Promise<string[]> {
   const term = new Terminal({ cols: 120, rows: 40, scrollback: 10_000, allowProposedApi: true });
   await new Promise<void>((resolve) => term.write(capture.replace(/\r?\n/g, "\r\n"), resolve));
@@ -23,17 +32,11 @@ async function screenOf(capture: string): Promise<string[]> {
 describe("the run display on an interactive terminal", () => {
   it("ends with the results table, the archive and report paths, and no live line left", async () => {
     const results = mkdtempSync(join(tmpdir(), "g5k-tty-"));
-    const typescript = join(results, "typescript");
-    // util-linux script gives the CLI a real pseudo-terminal; values reach the shell through the environment, never spliced into it
-    const command = 'stty cols 120 rows 40; exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"';
-    const run = await execa("script", ["-qfec", command, typescript], {
-      cwd: ROOT,
-      reject: false,
-      env: { CI: "", G5K_BIN: BIN, G5K_RESULTS: results, TERM: "xterm-256color" },
+    const { exitCode, capture } = await underTerminal('node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"', {
+      G5K_BIN: BIN,
+      G5K_RESULTS: results,
     });
-    expect(run.exitCode).toBe(0);
-    // script's own header and trailer are not what the terminal showed
-    const capture = readFileSync(typescript, "utf8").replace(/^Script started.*\n/, "").replace(/\nScript done.*\n?$/, "");
+    expect(exitCode).toBe(0);
     const screen = await screenOf(capture);
     mkdirSync(ARTIFACTS, { recursive: true });
     writeFileSync(join(ARTIFACTS, "tty-run.typescript"), capture);
@@ -56,7 +59,30 @@ describe("the run display on an interactive terminal", () => {
     expect(tail[10]).toMatch(/^report: +.*report\.html$/);
     expect(tail).toHaveLength(11);
     // every point ended with a permanent line, and the sweep's total
-    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+\] \(6 steps/.test(l))).toHaveLength(6);
+    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+,repeat=\d+\] \(6 steps/.test(l))).toHaveLength(6);
     expect(screen).toContain("✔ sweep compare: 6/6 points done");
   }, 120_000);
+
+  it("draws concurrent scopes at once, each with its counters, and leaves one line per scope", async () => {
+    const { exitCode, capture } = await underTerminal('npx tsx "$G5K_FIXTURE"', { G5K_FIXTURE: join(ROOT, "test/cli/fixtures/concurrent-progress.ts") });
+    expect(exitCode).toBe(0);
+    // the frames log-update drew, each after erasing the previous one
+    const frames = capture.split(/(?:\x1b\[2K\x1b\[1A)*\x1b\[2K\x1b\[G/).map((f) => f.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""));
+    const both = frames.filter((f) => /a › fetch 3\/10 hosts \(30%\)/.test(f) && /b › boot 1\/4 VMs \(25%\)/.test(f));
+    expect(both.length).toBeGreaterThan(0);
+    expect(both.every((f) => f.split("\n").filter((l) => SPINNER.test(l)).length === 2)).toBe(true);
+    const screen = await screenOf(capture);
+    expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
+    expect(screen).toContain("✔ a (1 steps, 0.6s)");
+    expect(screen).toContain("✖ b (1 steps, 0.6s) failed: boom");
+    expect(screen.at(-1)).toBe("done");
+  }, 60_000);
+
+  it("on a forced exit, ends the running scopes as interrupted lines and leaves no spinner", async () => {
+    const { exitCode, capture } = await underTerminal('npx tsx "$G5K_FIXTURE" exit', { G5K_FIXTURE: join(ROOT, "test/cli/fixtures/concurrent-progress.ts") });
+    expect(exitCode).toBe(130);
+    const screen = await screenOf(capture);
+    expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
+    expect(screen).toEqual(["✖ a interrupted", "✖ b interrupted"]);
+  }, 60_000);
 });
