@@ -35,4 +35,6 @@ export interface SchedulerPlugin<Options = Record<string, unknown>> {
   readonly description: string;
   /** Bad options throw a one-line UsageError. Without `init` (outside a run), random streams use the plugin's default seed. */
   create(cluster: ClusterRuntime, options?: Partial<Options>, init?: SchedulerInit): Scheduler;
+  /** Loads what `create` will need with these options and cannot load synchronously (e.g. a WebAssembly solver). */
+  prepare?(options?: Partial<Options>): Promise<void>;
 }

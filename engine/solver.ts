@@ -23,9 +23,14 @@ export interface SolveStats {
   readonly work: number;
   /** Why there is no plan, when status is no-solution or timeout. */
   readonly reasons: readonly string[];
+  /** Placement attempts (the first plus revisions after dead ends). */
+  readonly attempts: number;
+  /** Exact mode: the MIP's status, whether it was complete and proved optimal, its migration cost, which plan was kept. */
+  readonly exact?: Readonly<Record<string, string | number | boolean | null>>;
 }
 
 export interface InstanceSolver {
   readonly name: string;
-  solveInstanceFile(path: string, options: { timeLimitSeconds: number; out?: string }): Promise<SolveStats>;
+  /** `exact`: optimal repair with a MIP solver (slower; small and medium instances). */
+  solveInstanceFile(path: string, options: { timeLimitSeconds: number; out?: string; exact?: boolean }): Promise<SolveStats>;
 }

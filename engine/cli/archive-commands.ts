@@ -2,6 +2,8 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { readJournal, readManifest, readSummary } from "../archive/run-archive.ts";
 import { UsageError } from "../errors.ts";
+import { readReportSpec } from "../report/report-spec.ts";
+import { resultsLines } from "./results-table.ts";
 
 /** `g5k-flow list`: archived runs, newest first. */
 export function listCommand(resultsDir: string): number {
@@ -44,8 +46,10 @@ export function showCommand(dir: string, json: boolean): number {
     `params    ${Object.entries(manifest.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ")}`,
     "steps",
     ...steps.map((s) => `  ${String(s.status).padEnd(11)} ${Number(s.seconds).toFixed(2).padStart(8)}s  ${s.step}${s.error ? `  (${s.error})` : ""}`),
-    `summary   ${summary ? JSON.stringify(summary) : "-"}`,
   ];
+  // the results table where the summary has figures (all of it with --json)
+  const results = resultsLines(summary, readReportSpec(dir).results);
+  lines.push(...(results.length ? results : ["summary   -"]));
   process.stdout.write(`${lines.join("\n")}\n`);
   return 0;
 }

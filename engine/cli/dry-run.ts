@@ -53,8 +53,8 @@ function rows(plan: Plan): { scope: string; nodes: number; vms: number; walltime
  * resolved, then the steps and sweep points the run would take with the
  * nodes, VMs and walltime each asks for. Nothing reserved, no archive.
  */
-export async function dryRunCommand(workflowPath: string, options: { readonly json?: boolean; readonly testbed: string; readonly seed: number; readonly params: Readonly<Record<string, unknown>>; readonly testbedOpt: Readonly<Record<string, string>> }): Promise<number> {
-  const { loaded, params, plugin, testbedOptions, plan } = await planRun({ workflowPath, params: options.params, testbed: options.testbed, testbedOptions: options.testbedOpt, seed: options.seed });
+export async function dryRunCommand(workflowPath: string, options: { readonly json?: boolean; readonly testbed: string; readonly seed: number; readonly params: Readonly<Record<string, unknown>>; readonly testbedOptions: Readonly<Record<string, string>> }): Promise<number> {
+  const { loaded, params, plugin, testbedOptions, plan } = await planRun({ workflowPath, params: options.params, testbed: options.testbed, testbedOptions: options.testbedOptions, seed: options.seed });
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ workflow: loaded.workflow.name, params, seed: options.seed, testbed: { kind: plugin.name, options: testbedOptions }, sweeps: plan.sweeps, steps: plan.steps })}\n`);
     return 0;

@@ -196,6 +196,7 @@ export function buildProgram(setExit) {
     .option("--time-limit <seconds>", "solver time limit", parsePositive("--time-limit"), 10)
     .option("--out <file>", "write the plan (mapping and actions) as JSON")
     .option("--json", "print only the stats JSON on stdout")
+    .option("--exact", "optimal repair with the HiGHS MIP solver (small and medium instances; anytime within --time-limit)")
     .action(async (instance, opts) => {
       const { solveCommand } = /** @type {typeof import("./solve-command.ts")} */ (await command("./solve-command.ts"));
       setExit(await solveCommand(instance, opts));

@@ -51,7 +51,6 @@ async function rerunDir(dir: string, path: string, defaultResults: string, optio
     testbedOptions: { ...archivedOptions(manifest.testbed.options), ...options.testbedOpt },
     resultsDir: options.results ?? defaultResults,
     progress: progressFor(json),
-    notify: (message) => process.stderr.write(`${message}\n`),
   });
   if (outcome.status !== "ok") {
     process.stdout.write(json ? `${JSON.stringify({ original: path, rerun: outcome.dir, status: outcome.status, error: outcome.error })}\n` : `rerun ${outcome.status}: ${outcome.error}\narchive: ${outcome.dir}\n`);

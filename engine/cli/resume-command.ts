@@ -7,7 +7,6 @@ export async function resumeCommand(dir: string, options: { testbedOpt?: Record<
   const outcome = await resumeRun(dir, {
     testbedOptions: options.testbedOpt ?? {},
     progress: progressFor(json),
-    notify: (message) => process.stderr.write(`${message}\n`),
   });
   return printOutcome(outcome, json);
 }

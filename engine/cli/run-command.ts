@@ -43,27 +43,18 @@ export function printOutcome(outcome: RunOutcome, json: boolean): number {
 export async function runCommand(workflowPath: string, options: RunCommandOptions): Promise<number> {
   const json = options.json ?? false;
   const config = options.config ? readConfig(options.config) : {};
-  if (options.dryRun) {
-    const { dryRunCommand } = await import("./dry-run.ts");
-    return dryRunCommand(workflowPath, {
-      ...options,
-      params: { ...config.params, ...options.param },
-      testbed: options.testbed ?? config.testbed ?? "sim",
-      testbedOpt: { ...config.testbedOptions, ...options.testbedOpt },
-      seed: options.seed ?? config.seed ?? 1,
-    });
-  }
-  const workers = options.workers === undefined ? null : parseWorkers(options.workers);
-  const run: RunOptions = {
-    workflowPath,
+  const resolved = {
     params: { ...config.params, ...options.param },
     testbed: options.testbed ?? config.testbed ?? "sim",
     testbedOptions: { ...config.testbedOptions, ...options.testbedOpt },
     seed: options.seed ?? config.seed ?? 1,
-    resultsDir: options.results,
-    progress: progressFor(json),
-    notify: (message) => process.stderr.write(`${message}\n`),
   };
+  if (options.dryRun) {
+    const { dryRunCommand } = await import("./dry-run.ts");
+    return dryRunCommand(workflowPath, { ...resolved, json });
+  }
+  const workers = options.workers === undefined ? null : parseWorkers(options.workers);
+  const run: RunOptions = { workflowPath, ...resolved, resultsDir: options.results, progress: progressFor(json) };
   return printOutcome(await (workers ? runWithWorkers(run, workers) : runWorkflow(run)), json);
 }
 

@@ -4,6 +4,9 @@
  * reports and comparisons alike. Empty input gives null, never NaN.
  * Definitions: docs/metrics.md.
  */
+// Referenced, not left to tsconfig's include: a workflow type-checked on its
+// own (files: [workflow]) reaches this module through its imports only.
+/// <reference path="./jstat.d.ts" />
 import jStat from "jstat";
 
 /** Quantile of sorted values by linear interpolation between order statistics (R type 7, numpy's default). */

@@ -49,6 +49,11 @@ export class PlainProgress implements ProgressRenderer {
     this.line(`${mark} ${step} ${status} in ${seconds.toFixed(2)}s${error ? `: ${error}` : ""}`);
   }
 
+  /** On stderr, as every message that is not progress. */
+  notice(message: string): void {
+    process.stderr.write(`${message}\n`);
+  }
+
   async close(): Promise<void> {}
 
   private line(text: string): void {

@@ -1,4 +1,4 @@
-import { DefaultRenderer, Listr, ListrTaskState } from "listr2";
+import { DefaultRenderer, Listr, type ListrTask, ListrTaskState } from "listr2";
 import { Etas } from "./eta.ts";
 import { formatCounters, formatSweep, type ProgressRenderer, type StepCounters, type StepStatus, type SweepCounters } from "./types.ts";
 
@@ -16,7 +16,7 @@ interface Line {
 /**
  * The interactive terminal display, one long-lived listr2 tree: a concurrent
  * root list whose tasks are added as sweeps, scopes and steps start, so
- * concurrent scopes run side by side. A sweep line counts its points
+ * concurrent scopes are drawn at once. A sweep line counts its points
  * done/total/failed with an ETA; a scope shows its current step with its
  * counters (unit, ETA) and collapses into "✔ scope (N steps, T s)". listr2
  * runs a task list it was given up front, so each task added later runs in
@@ -46,7 +46,7 @@ export class TerminalProgress implements ProgressRenderer {
   }
 
   sweepProgress(sweep: string, counters: SweepCounters): void {
-    const key = `sweep:${sweep}`;
+    const key = `sweep ${sweep}`;
     const eta = this.etas.estimate(key, counters.done + counters.failed, counters.total);
     const line = this.lines.get(key) ?? this.open(key, formatSweep(sweep, counters), false);
     if (counters.done + counters.failed < counters.total) return line.detail(formatSweep(sweep, counters, eta));
@@ -86,6 +86,11 @@ export class TerminalProgress implements ProgressRenderer {
     line?.end(ending(`${step} (${seconds.toFixed(1)}s)`, status, error), status !== "ok");
   }
 
+  /** A line of its own in the tree, listr2's yellow "↓" (a finished skipped task): a line written beside the tree would be erased by its redraw. */
+  notice(message: string): void {
+    this.add({ title: message, task: (_ctx, task) => task.skip() });
+  }
+
   async close(): Promise<void> {
     for (const [name, line] of this.lines) line.end(`${name} interrupted`, true);
     this.lines.clear();
@@ -111,11 +116,8 @@ export class TerminalProgress implements ProgressRenderer {
   private open(name: string, title: string, scope: boolean): Line {
     let finish!: (error?: Error) => void;
     const finished = new Promise<void>((resolve, reject) => (finish = (error) => (error ? reject(error) : resolve())));
-    const list = new Listr({ title, task: () => finished }, { renderer: "silent", exitOnError: false, registerSignalListeners: false });
-    const [task] = list.tasks;
+    const task = this.add({ title, task: () => finished });
     const setTitle = (text: string): void => void (task.title$ = text);
-    this.start().push(task);
-    this.settled.push(list.run().catch(() => undefined));
     const line: Line = {
       scope,
       steps: 0,
@@ -131,6 +133,14 @@ export class TerminalProgress implements ProgressRenderer {
     };
     this.lines.set(name, line);
     return line;
+  }
+
+  /** Runs `spec` in its own silent list, drawn by the root's renderer; its listr2 task. */
+  private add(spec: ListrTask): Listr["tasks"][number] {
+    const list = new Listr(spec, { renderer: "silent", exitOnError: false, registerSignalListeners: false });
+    this.start().push(...list.tasks);
+    this.settled.push(list.run().catch(() => undefined));
+    return list.tasks[0];
   }
 
   private start(): unknown[] {

@@ -27,6 +27,8 @@ export interface ProgressRenderer {
   stepProgress(step: string, counters: StepCounters): void;
   stepLog(step: string, message: string): void;
   stepEnded(step: string, status: StepStatus, seconds: number, error?: string): void;
+  /** An engine notice (interrupt, walltime end): shown apart from the steps, kept. */
+  notice(message: string): void;
   /** Ends the display: nothing transient (spinner, live lines) stays on screen. */
   close(): Promise<void>;
 }

@@ -280,6 +280,7 @@ export class RunContext implements Context {
       async (s) => {
         const testbed = this.reserved();
         const plugin = await schedulers.resolve(scheduler);
+        await plugin.prepare?.(options.options as never);
         const running = plugin.create(testbed.cluster(), options.options as never, { streamSeed: (stream) => this.shared.streamSeed(stream) });
         running.start(s);
         // a wall-clock testbed waits without counting: the engine shows the time passing

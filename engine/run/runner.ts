@@ -24,7 +24,7 @@ import { watchWalltime } from "./walltime.ts";
 
 interface Presentation {
   readonly progress: ProgressRenderer;
-  /** Where engine notices go (interrupt messages). */
+  /** Where engine notices go (interrupt messages; default: the progress display's `notice`). */
   readonly notify?: (message: string) => void;
 }
 
@@ -262,10 +262,12 @@ async function execute(run: Execution): Promise<RunOutcome> {
   // every host of a fan-out listens for the run's interrupt on this one signal
   setMaxListeners(0, controller.signal);
   const created: Testbed[] = [];
-  const hosts: string[] = [];
+  // a set: simulated points reserve the same names again, and a million of them must not be spread as arguments
+  const hosts = new Set<string>();
   const failures: string[] = [];
   const seeds = new StreamSeeds(run.seed, (given) => archive.update({ randomStreams: { derivation: STREAM_SEED_DERIVATION, seeds: given } }));
-  const stopListening = onInterrupt(controller, run.notify ?? (() => {}), () => {
+  const notify = run.notify ?? ((message: string) => run.progress.notice(message));
+  const stopListening = onInterrupt(controller, notify, () => {
     archive.finish("interrupted", "forced exit on second interrupt");
     process.exit(130);
   });
@@ -285,7 +287,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
         return testbed;
       },
       noteHosts: (names) => {
-        hosts.push(...names);
+        for (const name of names) hosts.add(name);
         archive.update({ hosts: [...hosts], testbed: { kind: plugin.name, options: { ...testbedOptions }, descriptions: created.map((t) => ({ ...t.describe() })) } });
       },
       noteFailure: (message) => failures.push(message),
@@ -295,7 +297,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
           journal: (event) => archive.journal(event),
           warn: (message) => run.progress.stepLog("walltime", message),
           interrupt: (reason) => {
-            run.notify?.(reason);
+            notify(reason);
             controller.abort(new InterruptedError("walltime"));
           },
         }),
@@ -344,7 +346,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
   try {
     report = await writeReport(archive.dir);
   } catch (caught) {
-    run.notify?.(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
+    notify(`report.html not written: ${caught instanceof Error ? caught.message : String(caught)}`);
   }
   return { dir: archive.dir, status, error, blame, summary: archive.summary(), report };
 }

@@ -4,7 +4,8 @@ import type { Scheduler, SchedulerPlugin } from "../../engine/scheduler.ts";
 import { resolveOptions, type DvmsOptions } from "./options.ts";
 import { ProcessDvmsScheduler } from "./real/process-scheduler.ts";
 import { DvmsScheduler } from "./scheduler.ts";
-import { entropySolver, type PartitionSolver } from "./solver.ts";
+import { loadExactSolver } from "../entropy/index.ts";
+import { partitionSolver, type PartitionSolver } from "./solver.ts";
 
 export { Agent, type AgentEnv, type PublicState } from "./agent.ts";
 export { IspLog, type DvmsEvents, type IspEnd, type IspRecord } from "./isp-log.ts";
@@ -12,7 +13,7 @@ export type { DvmsMessage } from "./messages.ts";
 export { DEFAULT_OPTIONS, resolveOptions, type DvmsOptions } from "./options.ts";
 export type { IspGoal, IspOutcome, IspToken } from "./partition.ts";
 export { DvmsScheduler } from "./scheduler.ts";
-export { entropySolver, type PartitionSolver } from "./solver.ts";
+export { entropySolver, partitionSolver, type PartitionSolver } from "./solver.ts";
 export { DvmsController, type AgentStatus, type ControllerSpec } from "./real/controller.ts";
 export { ProcessDvmsScheduler } from "./real/process-scheduler.ts";
 
@@ -25,13 +26,10 @@ export function dvmsOn(cluster: ClusterRuntime, options: Readonly<Record<string,
   return cluster.agentHosting ? new ProcessDvmsScheduler(cluster, cluster.agentHosting, options) : createDvms(cluster, options);
 }
 
-/** All agents of `cluster` in this process; `solve` defaults to Entropy. */
-export function createDvms(
-  cluster: ClusterRuntime,
-  options: Readonly<Record<string, unknown>> = {},
-  solve: PartitionSolver = entropySolver,
-): DvmsScheduler {
-  return new DvmsScheduler(cluster, resolveOptions(options), solve);
+/** All agents of `cluster` in this process; `solve` defaults to Entropy with the `solver` option's kind. */
+export function createDvms(cluster: ClusterRuntime, options: Readonly<Record<string, unknown>> = {}, solve?: PartitionSolver): DvmsScheduler {
+  const resolved = resolveOptions(options);
+  return new DvmsScheduler(cluster, resolved, solve ?? partitionSolver(resolved.solver));
 }
 
 export const dvmsScheduler: SchedulerPlugin<DvmsOptions> = {
@@ -39,4 +37,7 @@ export const dvmsScheduler: SchedulerPlugin<DvmsOptions> = {
   description: "decentralized: node agents on a ring grow partitions until Entropy solves each overload",
   // The overlay's random choices follow the run seed (stream "dvms.overlay") unless a seed option is given.
   create: (cluster, options = {}, init) => dvmsOn(cluster, init && options.seed === undefined ? { ...options, seed: init.streamSeed("dvms.overlay") } : options),
+  prepare: async (options = {}) => {
+    if (resolveOptions(options).solver === "exact") await loadExactSolver();
+  },
 };

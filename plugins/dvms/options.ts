@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { UsageError } from "../../engine/errors.ts";
+import { solverKind, type SolverKind } from "../entropy/index.ts";
 
 /** DVMS tunables; defaults are the VMPlaceS values (docs/dvms.md). */
 export interface DvmsOptions {
@@ -18,6 +19,8 @@ export interface DvmsOptions {
   readonly handoffTimeout: number;
   /** Time limit given to the Entropy solver for one partition (s). */
   readonly solverTimeLimit: number;
+  /** Entropy's repair heuristic, or its exact MIP inside each partition (as the original used Entropy's CP model). */
+  readonly solver: SolverKind;
   /** Seed of the overlay's random choices (Vivaldi peer sampling); in a run, the run's stream `dvms.overlay` unless given. */
   readonly seed: number;
   /** Two Blocked partitions that meet merge into one Growing partition (docs/dvms.md). */
@@ -41,6 +44,7 @@ export const DEFAULT_OPTIONS: DvmsOptions = {
   memberTimeout: 1.5,
   handoffTimeout: 1,
   solverTimeLimit: 5,
+  solver: "heuristic",
   seed: 1,
   merge: true,
   mergeTimeout: 1,
@@ -61,6 +65,7 @@ const schema = z
     memberTimeout: positive,
     handoffTimeout: positive,
     solverTimeLimit: positive,
+    solver: solverKind,
     seed: z.coerce.number().int(),
     merge: bool,
     mergeTimeout: positive,

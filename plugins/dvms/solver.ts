@@ -1,5 +1,5 @@
 import type { ClusterRuntime, Observation, Seconds } from "../../engine/cluster.ts";
-import { solveLimits, solveObservation, type PartitionPlan } from "../entropy/index.ts";
+import { solveLimits, solveObservation, type PartitionPlan, type SolverKind } from "../entropy/index.ts";
 
 export type { PartitionPlan };
 
@@ -9,5 +9,13 @@ export type { PartitionPlan };
  */
 export type PartitionSolver = (observation: Observation, nodes: readonly string[], timeLimit: Seconds, runtime: ClusterRuntime) => PartitionPlan;
 
-export const entropySolver: PartitionSolver = (observation, nodes, timeLimit, runtime) =>
-  solveObservation(observation, { nodes, ...solveLimits(runtime, timeLimit) });
+/** Placement attempts per partition: one that does not solve at once grows (the DVMS protocol) rather than spending the whole budget. */
+const PARTITION_ATTEMPTS = 1;
+
+/** Entropy with its heuristic or its exact MIP (load it first: loadExactSolver). */
+export const partitionSolver =
+  (solver: SolverKind): PartitionSolver =>
+  (observation, nodes, timeLimit, runtime) =>
+    solveObservation(observation, { nodes, ...solveLimits(runtime, timeLimit), solver, maxAttempts: PARTITION_ATTEMPTS });
+
+export const entropySolver: PartitionSolver = partitionSolver("heuristic");

@@ -57,7 +57,7 @@ export function solveObservationDetailed(obs: Observation, options: ObservationS
   }
   for (const name of busy) b.constrain(new Root(b.vmIndex(name)));
   const problem = b.build();
-  const s = solve(problem, { timeLimitSeconds: options.timeLimitSeconds ?? 10, workLimit: options.workLimit });
+  const s = solve(problem, { ...options, timeLimitSeconds: options.timeLimitSeconds ?? 10 });
   const actions: PlannedMigration[] = [];
   for (const a of s.plan?.actions ?? []) {
     if (a.kind === "migrate") {

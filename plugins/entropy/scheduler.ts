@@ -3,6 +3,7 @@ import type { MetricRow, Scheduler, SchedulerPlugin, SchedulerReport } from "../
 import { solveLimits } from "./limits.ts";
 import { solveObservationDetailed, type PlannedMigration } from "./observation.ts";
 import { resolveOptions, type EntropyOptions } from "./options.ts";
+import { loadExactSolver } from "./solver/exact/highs.ts";
 import type { SolveOptions } from "./solver/solve.ts";
 
 /**
@@ -15,6 +16,9 @@ export const entropyScheduler: SchedulerPlugin<EntropyOptions> = {
   name: "entropy",
   description: "centralized Entropy/BtrPlace-style repair: periodic observe, solve, plan, migrate",
   create: (cluster, options = {}) => new EntropyLoop(cluster, resolveOptions(options)),
+  prepare: async (options = {}) => {
+    if (resolveOptions(options).solver === "exact") await loadExactSolver();
+  },
 };
 
 class EntropyLoop implements Scheduler {
@@ -29,7 +33,7 @@ class EntropyLoop implements Scheduler {
     private readonly cluster: ClusterRuntime,
     private readonly options: EntropyOptions,
   ) {
-    this.limits = solveLimits(cluster, options.timeLimit);
+    this.limits = { ...solveLimits(cluster, options.timeLimit), solver: options.solver };
   }
 
   start(): void {

@@ -12,7 +12,7 @@ describe("g5k-flow describe and run <workflow> --help", () => {
     expect(result.stdout).toContain("workflow dvms-vs-entropy (workflows/dvms-vs-entropy.ts)");
     expect(result.stdout).toContain("DVMS vs Entropy vs no scheduler");
     const row = (name: string): string[] => result.stdout.split("\n").find((l) => l.trim().startsWith(`${name} `))!.trim().split(/\s{2,}/);
-    expect(row("scales")).toEqual(["scales", "list<int>", "500,1000,2000,4000", "4..20000", "PM counts to compare at (10000 reaches the papers' 10K PMs / 80K VMs)"]);
+    expect(row("scales")).toEqual(["scales", "list<int>", "500,1000,2000,4000", expect.stringMatching(/^4\.\.\d+$/), "PM counts to compare at (10000 reaches the papers' 10K PMs / 80K VMs)"]);
     expect(row("memoryMiB")).toEqual(["memoryMiB", "int", "32768", ">= 1024", "memory per physical machine, MiB"]);
     expect(row("duration")).toEqual(["duration", "duration", "1800s", ">= 1", "simulated (or wall) time each scheduler runs"]);
   });

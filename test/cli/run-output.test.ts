@@ -15,6 +15,10 @@ describe("the end of a run in plain output (pipes, CI)", () => {
     expect(tail.slice(1, 5).map((l) => l.trim().split(/\s+/))).toEqual([["results:"], ["figure", "value"], ["vms", "8"], ["sumOfSquares", "140"]]);
     expect(tail[5]).toMatch(/^archive: .*-toy-[0-9a-f]{6}$/);
     expect(tail[6]).toBe(`report:  ${tail[5].slice("archive: ".length)}/report.html`);
+    // show prints the same table
+    const shown = await cli(["show", tail[5].slice("archive: ".length)]);
+    expect(shown.exitCode).toBe(0);
+    expect(shown.stdout.trimEnd().split("\n").slice(-4)).toEqual(tail.slice(1, 5));
   });
 
   it("shows each sweep's points done out of total", async () => {

@@ -1,6 +1,7 @@
 import { Terminal } from "@xterm/headless";
 import { execa } from "execa";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,17 +9,9 @@ import { BIN, ROOT } from "../engine/cli-helpers.ts";
 
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+const FIXTURE = join(ROOT, "test/cli/fixtures/concurrent-progress.ts");
 
 /** What a 120x40 terminal shows after replaying a capture: every line of scrollback and screen. */
-/** Runs `command` under util-linux script (a real pseudo-terminal); what it wrote, without script's header and trailer. */
-async function underTerminal(command: string, env: Record<string, string>): Promise<{ exitCode?: number; capture: string }> {
-  const typescript = join(mkdtempSync(join(tmpdir(), "g5k-tty-")), "typescript");
-  // values reach the shell through the environment, never spliced into it
-  const run = await execa("script", ["-qfec", `stty cols 120 rows 40; exec ${command}`, typescript], { cwd: ROOT, reject: false, env: { CI: "", TERM: "xterm-256color", ...env } });
-  const capture = readFileSync(typescript, "utf8").replace(/^Script started.*\n/, "").replace(/\nScript done.*\n?$/, "");
-  return { exitCode: run.exitCode, capture };
-}
-
 async function screenOf(capture: string): Promise<string[]> {
   const term = new Terminal({ cols: 120, rows: 40, scrollback: 10_000, allowProposedApi: true });
   await new Promise<void>((resolve) => term.write(capture.replace(/\r?\n/g, "\r\n"), resolve));
@@ -29,18 +22,28 @@ async function screenOf(capture: string): Promise<string[]> {
   return lines;
 }
 
+/** Runs `command` (a fixed shell line; values come through `env`) under util-linux script; the capture without script's header and trailer. */
+function underTerminal(command: string, env: Record<string, string>) {
+  const typescript = join(mkdtempSync(join(tmpdir(), "g5k-tty-capture-")), "typescript");
+  const child = execa("script", ["-qfec", `stty cols 120 rows 40; ${command}`, typescript], { cwd: ROOT, reject: false, env: { CI: "", G5K_BIN: BIN, TERM: "xterm-256color", ...env } });
+  const capture = (): string => (existsSync(typescript) ? readFileSync(typescript, "utf8").replace(/^Script started.*\n/, "").replace(/\nScript done.*\n?$/, "") : "");
+  return { child, capture };
+}
+
+function keep(name: string, capture: string, screen: readonly string[]): void {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(join(ARTIFACTS, `${name}.typescript`), capture);
+  writeFileSync(join(ARTIFACTS, `${name}.screen.txt`), `${screen.join("\n")}\n`);
+}
+
 describe("the run display on an interactive terminal", () => {
   it("ends with the results table, the archive and report paths, and no live line left", async () => {
     const results = mkdtempSync(join(tmpdir(), "g5k-tty-"));
-    const { exitCode, capture } = await underTerminal('node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"', {
-      G5K_BIN: BIN,
-      G5K_RESULTS: results,
-    });
-    expect(exitCode).toBe(0);
+    const { child, capture: read } = underTerminal('exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"', { G5K_RESULTS: results });
+    expect((await child).exitCode).toBe(0);
+    const capture = read();
     const screen = await screenOf(capture);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(join(ARTIFACTS, "tty-run.typescript"), capture);
-    writeFileSync(join(ARTIFACTS, "tty-run.screen.txt"), `${screen.join("\n")}\n`);
+    keep("tty-run", capture, screen);
 
     // the live display did run (spinner frames, sweep counts, units) ...
     expect(capture).toMatch(SPINNER);
@@ -59,14 +62,33 @@ describe("the run display on an interactive terminal", () => {
     expect(tail[10]).toMatch(/^report: +.*report\.html$/);
     expect(tail).toHaveLength(11);
     // every point ended with a permanent line, and the sweep's total
-    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+,repeat=\d+\] \(6 steps/.test(l))).toHaveLength(6);
+    expect(screen.filter((l) => /^✔ compare\[scale=\d+,scheduler=\w+[^\]]*\] \(6 steps/.test(l))).toHaveLength(6);
     expect(screen).toContain("✔ sweep compare: 6/6 points done");
   }, 120_000);
 
+  it("leaves no live line on screen when the run is interrupted (Ctrl-C)", async () => {
+    const results = mkdtempSync(join(tmpdir(), "g5k-tty-int-"));
+    const { child, capture } = underTerminal('exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=3000 --results "$G5K_RESULTS"', { G5K_RESULTS: results });
+    // the node process is script's child (the shell exec'd it): interrupt it as a terminal's Ctrl-C would
+    while (!/sweep compare: 0\/3 points done/.test(capture())) await sleep(100);
+    const { stdout } = await execa("ps", ["--ppid", String(child.pid), "-o", "pid="]);
+    process.kill(Number(stdout.trim()), "SIGINT");
+    const run = await child;
+    expect(run.exitCode).toBe(130);
+    const screen = await screenOf(capture());
+    keep("tty-interrupted", capture(), screen);
+    expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
+    expect(screen.filter((l) => l.startsWith("run interrupted"))).toHaveLength(1);
+    // the engine's notice stays, above the steps' end
+    expect(screen.filter((l) => /^↓ SIGINT: stopping/.test(l))).toHaveLength(1);
+    expect(screen.at(-1)).toMatch(/^(archive|report): /);
+  }, 180_000);
+
   it("draws concurrent scopes at once, each with its counters, and leaves one line per scope", async () => {
-    const { exitCode, capture } = await underTerminal('npx tsx "$G5K_FIXTURE"', { G5K_FIXTURE: join(ROOT, "test/cli/fixtures/concurrent-progress.ts") });
-    expect(exitCode).toBe(0);
-    // the frames log-update drew, each after erasing the previous one
+    const { child, capture: read } = underTerminal('exec npx tsx "$G5K_FIXTURE"', { G5K_FIXTURE: FIXTURE });
+    expect((await child).exitCode).toBe(0);
+    const capture = read();
+    // the frames listr2's renderer drew (through log-update), each after erasing the previous one
     const frames = capture.split(/(?:\x1b\[2K\x1b\[1A)*\x1b\[2K\x1b\[G/).map((f) => f.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""));
     const both = frames.filter((f) => /a › fetch 3\/10 hosts \(30%\)/.test(f) && /b › boot 1\/4 VMs \(25%\)/.test(f));
     expect(both.length).toBeGreaterThan(0);
@@ -79,8 +101,9 @@ describe("the run display on an interactive terminal", () => {
   }, 60_000);
 
   it("on a forced exit, ends the running scopes as interrupted lines and leaves no spinner", async () => {
-    const { exitCode, capture } = await underTerminal('npx tsx "$G5K_FIXTURE" exit', { G5K_FIXTURE: join(ROOT, "test/cli/fixtures/concurrent-progress.ts") });
-    expect(exitCode).toBe(130);
+    const { child, capture: read } = underTerminal('exec npx tsx "$G5K_FIXTURE" exit', { G5K_FIXTURE: FIXTURE });
+    expect((await child).exitCode).toBe(130);
+    const capture = read();
     const screen = await screenOf(capture);
     expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
     expect(screen).toEqual(["✖ a interrupted", "✖ b interrupted"]);

@@ -25,7 +25,7 @@ describe("local search", () => {
     const placer = new Placer(pl, budget);
     placer.assign(x, n2); // x did not need to move
     placer.assign(y, n1); // y waits for x to leave n1
-    const first = planReconfiguration(pl, budget)!;
+    const first = planReconfiguration(pl, budget).plan!;
     const waiting = first.actions.find((a) => a.kind === "migrate" && a.vm === y)!;
     expect(waiting.start).toBeGreaterThan(0);
 

@@ -88,7 +88,7 @@ describe("planner", () => {
           return out;
         });
         const instance = tinyInstance(nodes, Object.fromEntries(vms.map((v, i) => [`v${i}`, { ...v, node: `n${v.node}` }])), cs);
-        const r = solveAndCheck(instance, 5);
+        const r = solveAndCheck(instance, 1);
         if (r.status === "solved" || r.status === "unchanged") expect(r.errors).toEqual([]);
         else expect(r.reasons.length).toBeGreaterThan(0);
       }),

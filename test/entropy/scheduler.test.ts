@@ -86,7 +86,7 @@ describe("entropy scheduler on the simulated testbed", () => {
     const sim = overloaded();
     const create = (options: Record<string, unknown>) => () => entropyScheduler.create(sim.runtime, options);
     expect(create({ periode: 10 })).toThrow(UsageError);
-    expect(create({ periode: 10 })).toThrow(/^entropy: unknown option 'periode' \(known: period, timeLimit\)$/);
+    expect(create({ periode: 10 })).toThrow(/^entropy: unknown option 'periode' \(known: period, timeLimit, solver\)$/);
     expect(create({ period: 0 })).toThrow(/^entropy: bad option 'period': must be a number > 0/);
     expect(create({ timeLimit: "soon" })).toThrow(/^entropy: bad option 'timeLimit'/);
     for (const bad of [{ periode: 10 }, { period: -1 }, { timeLimit: "x" }, { period: null }]) {

@@ -7,7 +7,8 @@ import { Agent } from "../agent.ts";
 import type { DvmsEvents } from "../isp-log.ts";
 import { resolveOptions } from "../options.ts";
 import { makeOverlay } from "../overlays.ts";
-import { entropySolver, type PartitionSolver } from "../solver.ts";
+import { loadExactSolver } from "../../entropy/index.ts";
+import { partitionSolver, type PartitionSolver } from "../solver.ts";
 import { LineSocket } from "./framing.ts";
 import { kindOf, type AgentEvent, type AgentToController, type ControllerToAgent } from "./link.ts";
 import { nodeMonitor } from "./node-monitor.ts";
@@ -83,9 +84,10 @@ export function runAgentProcess(spec: AgentProcessSpec): void {
     });
     // Where each VM of the partition is: the leader learns it from its members' views, which the solver gets.
     const where = new Map<string, string>();
+    const entropy = partitionSolver(options.solver);
     const solve: PartitionSolver = (observation, nodes, limit, runtime) => {
       for (const vm of observation.vms) where.set(vm.name, vm.node);
-      return entropySolver(observation, nodes, limit, runtime);
+      return entropy(observation, nodes, limit, runtime);
     };
     const self = { name: spec.node, address: spec.listen };
     const migrate = (vm: string, to: string, done: (result: MigrationResult) => void): void => {
@@ -133,7 +135,9 @@ export function runAgentProcess(spec: AgentProcessSpec): void {
       clearInterval(seen);
       return monitor.stop();
     };
-    a.start();
+    // The exact solver's WebAssembly loads before the agent may solve.
+    if (options.solver === "exact") void loadExactSolver().then(() => a.start());
+    else a.start();
     say(`started: ${names.length} nodes, overlay ${overlay.kind}, ${message.vms.length} VMs known`);
   }
 

@@ -4,7 +4,7 @@ import { HostRestriction } from "./host-restriction.ts";
 /** The VMs never run on the given nodes. */
 export class Ban extends HostRestriction {
   readonly id = "ban";
-  protected allows(node: number): boolean {
+  protected allowsNode(node: number): boolean {
     return !this.nodeSet.has(node);
   }
 }

@@ -33,6 +33,49 @@ export interface Constraint {
   admits?(live: Live, vm: number, node: number): boolean;
   /** Continuous only: may `node` start booting now? */
   admitsNodeBoot?(live: Live, node: number): boolean;
+  /** Static host restriction (ban, fence, among): may `vm` ever end on `node`, whatever else is placed? */
+  allows?(vm: number, node: number): boolean;
+  /** Why the constraint cannot hold within the capacities (a proof, see solver/prove.ts), or null. */
+  infeasible?(b: Bounds): string | null;
+  /** Adds the constraint's rows to the exact mode's MIP (solver/exact/); constraints without it make the model inexact. */
+  linear?(m: LinearModel): void;
+}
+
+/** A linear term: coefficient times a binary variable's name. */
+export type Term = readonly [number, string];
+
+/**
+ * The exact mode's MIP as constraints see it: x(vm, node) = 1 when `vm`
+ * ends on `node`. Only free VMs have variables; fixed ones (pinned, or left
+ * out of a restricted model) sit on `fixedOn(vm)`.
+ */
+export interface LinearModel {
+  readonly problem: Problem;
+  readonly targets: Targets;
+  /** The variable of (vm, node), or null when vm cannot end there (or is fixed). */
+  x(vm: number, node: number): string | null;
+  /** Node a fixed running VM ends on; -1 for a free VM; -2 when the VM does not run at the end. */
+  fixedOn(vm: number): number;
+  /** Nodes a free VM may end on. */
+  candidates(vm: number): readonly number[];
+  /** A fresh binary variable. */
+  binary(prefix: string): string;
+  /** sum(terms) op rhs. */
+  row(terms: readonly Term[], op: "<=" | ">=" | "=", rhs: number): void;
+}
+
+/** What infeasibility proofs know before any placement: states, capacities, static host restrictions. */
+export interface Bounds {
+  readonly problem: Problem;
+  readonly targets: Targets;
+  /** True when `vm` runs at the end. */
+  runs(vm: number): boolean;
+  /** Capacity of resource `r` on `node` beside the pinned VMs (0 when the node ends offline). */
+  free(r: number, node: number): number;
+  /** Nodes `vm` may end on: online at the end, allowed by every static restriction, with room for it alone. */
+  allowed(vm: number): readonly number[];
+  /** "cpu 12": an amount of resource `r`, for messages. */
+  describe(r: number, amount: number): string;
 }
 
 /** Resolves the ids of a BtrPlace JSON constraint to element indices (UsageError on bad input). */

@@ -2,7 +2,7 @@ import type { Live } from "../plan/live.ts";
 import type { Budget } from "../solver/budget.ts";
 import { chooseEvictions } from "../solver/evict.ts";
 import type { Placement } from "../solver/placement.ts";
-import type { Constraint } from "./constraint.ts";
+import type { Constraint, LinearModel, Term } from "./constraint.ts";
 
 /**
  * Common shape of resourceCapacity and runningCapacity: what the VMs on a
@@ -50,6 +50,19 @@ export abstract class GroupCapacity implements Constraint {
   violation(pl: Placement): string | null {
     const total = this.total(pl);
     return total <= this.amount + 1e-9 ? null : `${this.id}: the node group uses ${total} > ${this.amount}`;
+  }
+
+  linear(m: LinearModel): void {
+    const terms: Term[] = [];
+    let fixed = 0;
+    for (let v = 0; v < m.problem.vms.length; v++) {
+      if (this.nodes.includes(m.fixedOn(v))) fixed += this.size(m, v);
+      for (const n of this.nodes) {
+        const x = m.x(v, n);
+        if (x) terms.push([this.size(m, v), x]);
+      }
+    }
+    m.row(terms, "<=", this.amount - fixed);
   }
 
   admits(live: Live, vm: number): boolean {

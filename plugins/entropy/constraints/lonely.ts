@@ -1,6 +1,7 @@
 import type { Live } from "../plan/live.ts";
 import type { Placement } from "../solver/placement.ts";
-import type { Constraint, ConstraintKind } from "./constraint.ts";
+import type { Constraint, ConstraintKind, LinearModel } from "./constraint.ts";
+import { reachable } from "./support.ts";
 
 /** The VMs of the set run on nodes that host no VM outside the set. */
 export class Lonely implements Constraint {
@@ -45,6 +46,20 @@ export class Lonely implements Constraint {
       if (n >= 0 && this.mixed(v, pl.vmsOn(n))) return `lonely: node '${pl.problem.nodes[n]}' mixes set and other VMs`;
     }
     return null;
+  }
+
+  /** Per node a set VM may reach, a binary "the node is the set's": set VMs need it, the others its negation. */
+  linear(m: LinearModel): void {
+    const p = m.problem;
+    for (const n of reachable(m, this.vms)) {
+      const mine = m.binary("lonely");
+      for (let v = 0; v < p.vms.length; v++) {
+        const inside = this.members.has(v);
+        if (m.fixedOn(v) === n) m.row([[1, mine]], "=", inside ? 1 : 0);
+        const x = m.x(v, n);
+        if (x) m.row(inside ? [[1, x], [-1, mine]] : [[1, x], [1, mine]], "<=", inside ? 0 : 1);
+      }
+    }
   }
 
   admits(live: Live, vm: number, node: number): boolean {

@@ -1,7 +1,7 @@
 import type { Live } from "../plan/live.ts";
 import type { Placement } from "../solver/placement.ts";
-import type { Constraint, ConstraintKind } from "./constraint.ts";
-import { byHost, largest } from "./support.ts";
+import type { Constraint, ConstraintKind, LinearModel, Term } from "./constraint.ts";
+import { byHost, largest, presence, reachable } from "./support.ts";
 
 /** VMs of different parts never share a node. */
 export class Split implements Constraint {
@@ -52,6 +52,24 @@ export class Split implements Constraint {
       if (vs.some((v) => this.clash(v, vs))) return `split: node '${pl.problem.nodes[n]}' hosts VMs of two parts`;
     }
     return null;
+  }
+
+  /** Per node, one binary per part present there; at most one part per node. */
+  linear(m: LinearModel): void {
+    const parts = new Map<number, number[]>();
+    for (const [v, part] of this.partOf) parts.set(part, [...(parts.get(part) ?? []), v]);
+    for (const n of reachable(m, this.scope.vms)) {
+      const here: Term[] = [];
+      for (const vs of parts.values()) {
+        const { terms, fixed } = presence(m, vs, n);
+        if (terms.length === 0 && fixed === 0) continue;
+        const z = m.binary("split");
+        here.push([1, z]);
+        if (fixed > 0) m.row([[1, z]], "=", 1);
+        for (const [, x] of terms) m.row([[1, x], [-1, z]], "<=", 0);
+      }
+      if (here.length > 1) m.row(here, "<=", 1);
+    }
   }
 
   admits(live: Live, vm: number, node: number): boolean {

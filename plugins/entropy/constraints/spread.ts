@@ -1,8 +1,8 @@
 import type { Live } from "../plan/live.ts";
 import type { Placement } from "../solver/placement.ts";
-import type { Constraint, ConstraintKind } from "./constraint.ts";
+import type { Bounds, Constraint, ConstraintKind, LinearModel } from "./constraint.ts";
 import { VmSetConstraint } from "./vm-set.ts";
-import { byHost } from "./support.ts";
+import { byHost, presence, reachable } from "./support.ts";
 
 /** The running VMs of the set are on pairwise distinct nodes. */
 export class Spread extends VmSetConstraint implements Constraint {
@@ -21,6 +21,19 @@ export class Spread extends VmSetConstraint implements Constraint {
       if (g.length > 1) return `spread: VMs '${pl.problem.vms[g[0]]}' and '${pl.problem.vms[g[1]]}' share node '${pl.problem.nodes[n]}'`;
     }
     return null;
+  }
+
+  infeasible(b: Bounds): string | null {
+    const running = this.vms.filter((v) => b.runs(v));
+    const nodes = new Set(running.flatMap((v) => b.allowed(v)));
+    return running.length > nodes.size ? `spread: ${running.length} VMs need distinct nodes but only ${nodes.size} nodes may host them` : null;
+  }
+
+  linear(m: LinearModel): void {
+    for (const n of reachable(m, this.vms)) {
+      const { terms, fixed } = presence(m, this.vms, n);
+      if (terms.length + fixed > 1) m.row(terms, "<=", 1 - fixed);
+    }
   }
 
   admits(live: Live, vm: number, node: number): boolean {

@@ -2,6 +2,7 @@ import type { Constraint } from "../constraints/constraint.ts";
 import type { Budget } from "../solver/budget.ts";
 import { ConstraintIndex } from "../solver/constraint-index.ts";
 import type { Placement } from "../solver/placement.ts";
+import type { Placer } from "../solver/placer.ts";
 import { summarize, type Action, type Plan } from "./actions.ts";
 import { EventHeap } from "./event-heap.ts";
 import { Live } from "./live.ts";
@@ -10,22 +11,33 @@ import { Live } from "./live.ts";
 interface Arrival {
   readonly vm: number;
   from: number;
-  readonly to: number;
+  to: number;
   readonly kind: "migrate" | "boot" | "resume";
 }
 
 const EPS = 1e-9;
+
+/** A move still waiting when planning gave up: the placement should avoid sending `vm` to `to`. */
+export interface StuckMove {
+  readonly vm: number;
+  readonly to: number;
+}
+
+/** A plan, or the moves that were left waiting on each other. */
+export type Planned = { readonly plan: Plan; readonly stuck?: undefined } | { readonly plan: null; readonly stuck: readonly StuckMove[] };
 
 /**
  * Turns a final configuration into a schedule (list scheduling on a
  * simulated timeline): departures start at once; an arrival starts as soon as
  * its destination is online, has room and the continuous constraints admit
  * it; shorter actions go first. When nothing runs and nothing can start, the
- * migrations wait on each other in a cycle: one of them goes through a pivot
- * node first. Returns null when no pivot exists.
+ * moves wait on each other in a cycle: one of them is sent instead to
+ * another final node that has room now (with `placer`, which changes the
+ * placement), else goes through a pivot node first. Fails, naming the
+ * waiting moves, when neither exists.
  */
-export function planReconfiguration(pl: Placement, budget: Budget): Plan | null {
-  return new Planner(pl, budget).run();
+export function planReconfiguration(pl: Placement, budget: Budget, placer?: Placer): Planned {
+  return new Planner(pl, budget, placer).run();
 }
 
 class Planner {
@@ -46,6 +58,7 @@ class Planner {
   constructor(
     private readonly pl: Placement,
     private readonly budget: Budget,
+    private readonly placer: Placer | undefined,
   ) {
     const p = pl.problem;
     this.live = new Live(p, pl.targets);
@@ -55,7 +68,7 @@ class Planner {
     this.leaving = new Int32Array(p.nodes.length);
   }
 
-  run(): Plan | null {
+  run(): Planned {
     const { problem: p, targets: t } = this.pl;
     this.budget.charge(p.nodes.length + p.vms.length);
     const dur = p.durations;
@@ -87,12 +100,12 @@ class Planner {
     for (const a of arrivals) this.tryArrival(a);
 
     while (this.heap.size > 0 || this.waiting()) {
-      if (this.heap.size === 0 && !this.pivot()) return null;
+      if (this.heap.size === 0 && !this.reroute() && !this.pivot()) return { plan: null, stuck: this.blocked().map((a) => ({ vm: a.vm, to: a.to })) };
       this.now = this.heap.peekTime();
       while (this.heap.size > 0 && this.heap.peekTime() <= this.now + EPS) this.heap.pop()();
       this.retry();
     }
-    return summarize(this.actions);
+    return { plan: summarize(this.actions) };
   }
 
   private duration(a: Arrival): number {
@@ -194,11 +207,57 @@ class Planner {
     for (const a of constrained) this.tryArrival(a);
   }
 
+  private blocked(): Arrival[] {
+    return [...this.waitConstraint, ...this.waitNode.flat()];
+  }
+
+  /** Breaks a dependency cycle without an extra leg: one waiting VM gets another final node that has room for it now. */
+  private reroute(): boolean {
+    const placer = this.placer;
+    if (!placer || this.pivots <= 0) return false;
+    for (const a of this.blocked()) {
+      const to = placer.reroute(a.vm, (n) => n !== a.from && this.live.phase[n] === "on" && this.live.hasRoom(a.vm, n) && this.admitted(a.vm, n));
+      if (to < 0) continue;
+      this.pivots--;
+      this.unqueue(a);
+      a.to = to;
+      this.tryArrival(a);
+      return true;
+    }
+    for (const a of this.blocked()) if (this.live.phase[a.to] === "on" && this.moveStayer(placer, a)) return true;
+    return false;
+  }
+
+  /**
+   * A chain: a VM that was to stay on the node `a` waits for moves to
+   * another node with room now (the placement changes), so `a` may start
+   * once it is gone. VMs whose departure alone makes room go first.
+   */
+  private moveStayer(placer: Placer, a: Arrival): boolean {
+    const { problem: p, targets: t } = this.pl;
+    const node = a.to;
+    const deficit = this.live.usage.map((u, r) => u[node] + t.demand[r][a.vm] - t.capacity[r][node]);
+    const stayers = [...this.live.presentOn(node)].filter(
+      (v) => p.host[v] === node && this.pl.host[v] === node && !t.pinned[v] && this.live.nodesOf(v).length === 1,
+    );
+    const covers = (v: number): boolean => deficit.every((x, r) => x <= t.demand[r][v] + EPS);
+    stayers.sort((x, y) => Number(covers(y)) - Number(covers(x)) || p.durations.migrate[x] - p.durations.migrate[y] || x - y);
+    for (const v of stayers) {
+      const to = placer.reroute(v, (n) => n !== node && this.live.phase[n] === "on" && this.live.hasRoom(v, n) && this.admitted(v, n));
+      if (to < 0) continue;
+      this.pivots--;
+      this.leaving[node]++;
+      this.start({ vm: v, from: node, to, kind: "migrate" }, to, () => undefined);
+      return true;
+    }
+    return false;
+  }
+
   /** Breaks a dependency cycle: moves one waiting VM to a third node that has room now. */
   private pivot(): boolean {
     if (this.pivots-- <= 0) return false;
     const p = this.pl.problem;
-    const blocked = [...this.waitConstraint, ...this.waitNode.flat()].filter((a) => a.kind === "migrate");
+    const blocked = this.blocked().filter((a) => a.kind === "migrate");
     for (const a of blocked) {
       for (let n = 0; n < p.nodes.length; n++) {
         this.budget.charge(1);

@@ -37,7 +37,7 @@ export function improve(placer: Placer, first: Plan, budget: Budget): { placemen
       moves++;
     }
     if (moves === 0) break;
-    const plan = planReconfiguration(pl, budget);
+    const { plan } = planReconfiguration(pl, budget, placer);
     if (!plan || plan.cost >= best.plan.cost) break;
     best = { placement: Placement.copy(pl), plan };
   }

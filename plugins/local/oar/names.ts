@@ -14,5 +14,5 @@ export { LOCAL_OAR_USER as JOB_USER, LOCAL_OAR_API as OAR_API } from "../../../e
 
 export const OAR_PACKAGES = [
   "oar-server", "oar-server-pgsql", "oar-user", "oar-user-pgsql", "oar-node", "oar-restful-api",
-  "apache2-suexec-custom", "postgresql", "curl",
+  "apache2-suexec-custom", "postgresql",
 ] as const;
