@@ -26,15 +26,19 @@ function pointValues(dir: string): number[] {
   return rows.map((r) => Number(r.split(",")[2])).sort((m, n) => m - n);
 }
 
-async function waitForPointsDone(results: string, n: number): Promise<void> {
-  for (let i = 0; i < 800; i++) {
+/** Waits until the only run under `results` has journaled events that satisfy `enough`. */
+async function waitForEvents(results: string, enough: (events: Record<string, unknown>[]) => boolean): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
     const runs = existsSync(results) ? readdirSync(results) : [];
     const file = runs.length === 1 ? join(results, runs[0], "journal.jsonl") : "";
-    if (file && existsSync(file) && journal(join(results, runs[0])).filter((e) => e.event === "point-end").length >= n) return;
+    if (file && existsSync(file) && enough(journal(join(results, runs[0])))) return;
     await sleep(20);
   }
-  throw new Error(`fewer than ${n} points done in time`);
+  throw new Error("the awaited journal events did not come in time");
 }
+
+const waitForPointsDone = (results: string, n: number): Promise<void> =>
+  waitForEvents(results, (events) => events.filter((e) => e.event === "point-end").length >= n);
 
 describe("resume", () => {
   it("skips the steps a failed run completed and reruns the testbed steps", async () => {
@@ -97,9 +101,15 @@ describe("resume", () => {
 
   it("lets two processes share a sweep, each point run by exactly one of them", async () => {
     const results = mkdtempSync(join(tmpdir(), "g5k-share-"));
-    const first = cli(["run", SWEEP, "--testbed", "toy", "--param", "size=6", "--param", "delay=400", "--results", results]);
-    await waitForPointsDone(results, 1);
+    // points are held until both processes work on one: on a loaded machine the
+    // second one's start-up can outlast the whole sweep otherwise
+    const hold = join(results, "..", `hold-${Date.now()}`);
+    writeFileSync(hold, "");
+    const first = cli(["run", SWEEP, "--testbed", "toy", "--param", "size=6", "--param", "delay=100", "--param", `holdMarker=${hold}`, "--results", results]);
+    await waitForEvents(results, (events) => events.some((e) => e.event === "point-start"));
     const second = cli(["resume", runDir(results)]);
+    await waitForEvents(results, (events) => events.filter((e) => e.event === "point-start").length >= 2);
+    rmSync(hold);
     const [a, b] = await Promise.all([first, second]);
     expect([a.exitCode, b.exitCode]).toEqual([0, 0]);
     const dir = runDir(results);
