@@ -11,7 +11,7 @@ export type { ClusterRuntime, MigrationResult, Observation, Seconds } from "./cl
 export type { MetricRow, SchedulerReport, SchedulerPlugin } from "./scheduler.ts";
 export type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, StressProfile, Testbed, TestbedMetrics, TestbedPlugin, ViolationInterval } from "./testbed.ts";
 export { UsageError } from "./errors.ts";
-export { deriveSeed, repeatSeed } from "./seed.ts";
+export { repeatSeed, streamSeed } from "./random/streams.ts";
 export { mean, meanInterval, median, quantile, round, stddev, sum, variance, welchTest, type MeanInterval, type WelchTest } from "./metrics/stats.ts";
 export { migrationRows, overloadRows, overloads, schedulingFigures, type Overload, type SchedulingFigures } from "./metrics/figures.ts";
 export { space, type Point, type Space } from "./dsl/space.ts";

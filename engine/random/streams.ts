@@ -38,3 +38,12 @@ export class StreamSeeds {
     return Object.fromEntries([...this.given].sort(([a], [b]) => (a < b ? -1 : 1)));
   }
 }
+
+/**
+ * The seed of repetition `r` of a run: repetition 0 runs on the run seed
+ * itself (a single repetition is the run it always was), the others on the
+ * seed of the stream `repeat:<r>`, derived as every other stream.
+ */
+export function repeatSeed(runSeed: number, r: number): number {
+  return r === 0 ? runSeed : streamSeed(runSeed, `repeat:${r}`);
+}

@@ -9,6 +9,7 @@ import { BIN, ROOT } from "../engine/cli-helpers.ts";
 
 const ARTIFACTS = join(ROOT, "test-artifacts");
 const SPINNER = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/;
+const FIXTURE = join(ROOT, "test/cli/fixtures/concurrent-progress.ts");
 
 /** What a 120x40 terminal shows after replaying a capture: every line of scrollback and screen. */
 async function screenOf(capture: string): Promise<string[]> {
@@ -79,7 +80,32 @@ describe("the run display on an interactive terminal", () => {
     expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
     expect(screen.filter((l) => l.startsWith("run interrupted"))).toHaveLength(1);
     // the engine's notice stays, above the steps' end
-    expect(screen.filter((l) => l.startsWith("SIGINT: stopping"))).toHaveLength(1);
+    expect(screen.filter((l) => /^↓ SIGINT: stopping/.test(l))).toHaveLength(1);
     expect(screen.at(-1)).toMatch(/^(archive|report): /);
   }, 180_000);
+
+  it("draws concurrent scopes at once, each with its counters, and leaves one line per scope", async () => {
+    const { child, capture: read } = underTerminal('exec npx tsx "$G5K_FIXTURE"', { G5K_FIXTURE: FIXTURE });
+    expect((await child).exitCode).toBe(0);
+    const capture = read();
+    // the frames listr2's renderer drew (through log-update), each after erasing the previous one
+    const frames = capture.split(/(?:\x1b\[2K\x1b\[1A)*\x1b\[2K\x1b\[G/).map((f) => f.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, ""));
+    const both = frames.filter((f) => /a › fetch 3\/10 hosts \(30%\)/.test(f) && /b › boot 1\/4 VMs \(25%\)/.test(f));
+    expect(both.length).toBeGreaterThan(0);
+    expect(both.every((f) => f.split("\n").filter((l) => SPINNER.test(l)).length === 2)).toBe(true);
+    const screen = await screenOf(capture);
+    expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
+    expect(screen).toContain("✔ a (1 steps, 0.6s)");
+    expect(screen).toContain("✖ b (1 steps, 0.6s) failed: boom");
+    expect(screen.at(-1)).toBe("done");
+  }, 60_000);
+
+  it("on a forced exit, ends the running scopes as interrupted lines and leaves no spinner", async () => {
+    const { child, capture: read } = underTerminal('exec npx tsx "$G5K_FIXTURE" exit', { G5K_FIXTURE: FIXTURE });
+    expect((await child).exitCode).toBe(130);
+    const capture = read();
+    const screen = await screenOf(capture);
+    expect(screen.filter((line) => SPINNER.test(line))).toEqual([]);
+    expect(screen).toEqual(["✖ a interrupted", "✖ b interrupted"]);
+  }, 60_000);
 });
