@@ -62,11 +62,16 @@ describe("DVMS agents on the local testbed under faults", () => {
       for (const m of s.report().migrations.filter((x) => x.outcome === "ok")) expect(m.from).toBe(busy.name);
 
       await s.stop();
-      // The cut node's agent could not be told to stop: killed past the bound, reported.
+      // The cut node's agent could not be told to stop: killed past the bound, or its SSH
+      // session found dead first (how long the run lasted decides which); reported either way.
       const exits = new Map(s.agents().map((a) => [a.node, a]));
       expect(exits.get(absent.name)?.notStarted).toMatch(/\S/);
       expect(exits.get(crashed.name)?.exit).toMatchObject({ clean: false });
-      expect(ctx.events).toContainEqual(expect.objectContaining({ event: "dvms-agents-killed", nodes: [cut.name] }));
+      const cutReported = ctx.events.filter(
+        (e) => (e.event === "dvms-agents-killed" && (e.nodes as string[]).includes(cut.name)) || (e.event === "dvms-agent-exit" && e.node === cut.name && e.status !== "ok"),
+      );
+      expect(cutReported.length).toBeGreaterThan(0);
+      expect(exits.get(cut.name)?.exit).toMatchObject({ clean: false });
 
       // libvirt on every node: every guest runs on exactly one, none lost.
       const where = await Promise.all(nodes.map(async (n) => ({ node: n.name, vms: await running(n) })));
