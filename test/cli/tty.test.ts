@@ -39,7 +39,7 @@ function keep(name: string, capture: string, screen: readonly string[]): void {
 describe("the run display on an interactive terminal", () => {
   it("ends with the results table, the archive and report paths, and no live line left", async () => {
     const results = mkdtempSync(join(tmpdir(), "g5k-tty-"));
-    const { child, capture: read } = underTerminal('exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=40,80 --param duration=10m --results "$G5K_RESULTS"', { G5K_RESULTS: results });
+    const { child, capture: read } = underTerminal('exec node "$G5K_BIN" run workflows/dvms-vs-entropy.ts --param scales=400,800 --param duration=1h --results "$G5K_RESULTS"', { G5K_RESULTS: results });
     expect((await child).exitCode).toBe(0);
     const capture = read();
     const screen = await screenOf(capture);
@@ -56,7 +56,7 @@ describe("the run display on an interactive terminal", () => {
     expect(tail[1]).toBe("results:");
     expect(tail[2].split(/\s+/).filter(Boolean)).toEqual(["scheduler", "scale", "violations", "violationSeconds", "medianTimeToSolve", "migrations"]);
     const rows = tail.slice(3, 9).map((l) => l.trim().split(/\s+/));
-    expect(rows.map((r) => `${r[0]}@${r[1]}`)).toEqual(["entropy@40", "entropy@80", "dvms@40", "dvms@80", "none@40", "none@80"]);
+    expect(rows.map((r) => `${r[0]}@${r[1]}`)).toEqual(["entropy@400", "entropy@800", "dvms@400", "dvms@800", "none@400", "none@800"]);
     for (const row of rows) expect(row.slice(2).every((cell) => cell === "-" || Number.isFinite(Number(cell)))).toBe(true);
     expect(tail[9]).toMatch(/^archive: .*dvms-vs-entropy-[0-9a-f]{6}$/);
     expect(tail[10]).toMatch(/^report: +.*report\.html$/);
