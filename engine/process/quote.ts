@@ -71,3 +71,34 @@ export function splitPgid(stderr: string): { pgid: number | null; rest: string }
   if (!m) return { pgid: null, rest: stderr };
   return { pgid: Number(m[2]), rest: stderr.slice(0, m.index + m[1].length) + stderr.slice(m.index + m[0].length) };
 }
+
+/**
+ * The command that starts a worker shell (see ssh/worker.ts): kill-able like
+ * any session, then a POSIX sh reading command lines on its stdin.
+ */
+export const WORKER_SHELL = killable(remoteCommand(["sh"]));
+
+/**
+ * The worker's first line: its own stderr to /dev/null (sh reports a
+ * command killed by a signal there, "Terminated"), the session's stderr kept
+ * on fd 3 for the commands; TERM caught, so a kill of the worker's process
+ * group stops the command while the worker lives on to report its status.
+ */
+export const WORKER_PROLOGUE = "exec 3>&2 2>/dev/null; trap : TERM\n";
+
+const NONCE = /^[0-9a-f]{16,64}$/;
+
+/**
+ * One command for a worker shell: `remote` (a remoteCommand string) in a
+ * subshell, so it cannot change the worker's directory or variables, with
+ * stdin from /dev/null, so it can never read the worker's command stream.
+ * The subshell first reports its pid on stderr (the `killable` marker: it is
+ * the process group to signal when the command is timeout(1), which leads its
+ * own group); after it, the worker writes `<nonce><exit status>\n` on stdout
+ * and `<nonce>\n` on stderr, right after the command's own bytes.
+ */
+export function workerLine(remote: string, nonce: string): string {
+  if (!NONCE.test(nonce)) throw new UsageError(`not a worker nonce: ${nonce}`);
+  return `( read -r p _ </proc/self/stat; printf '${PGID_MARKER}%s\\n' "$p" >&2; ${remote}\n) </dev/null 2>&3 3>&-; ` +
+    `s=$?; printf '%s%s\\n' ${nonce} "$s"; printf '%s\\n' ${nonce} >&3\n`;
+}
