@@ -81,6 +81,12 @@ export class RunContext implements Context {
   private readonly stepCounts = new Map<string, number>();
   /** The testbed's latest view of each host (reserved, then deployed, booted), by name: actions resolve their targets here. */
   private readonly known = new Map<string, Host>();
+  /**
+   * Hosts learned but not yet in `known`, folded in (in order) when a host is
+   * next resolved: the sim's 8,000,000 booted VMs cost no map entry unless a
+   * later step names one.
+   */
+  private unlearned: (readonly Host[])[] = [];
   private runnerSet: Runners | null = null;
   /** The reservations' role arrays: they follow the hosts' latest view (deployed addresses) in place. */
   private roleArrays: Host[][] = [];
@@ -353,6 +359,7 @@ export class RunContext implements Context {
     }
     this.runnerSet = null;
     this.known.clear();
+    this.unlearned = [];
     this.roleArrays = [];
     const testbed = this.testbed;
     this.testbed = null;
@@ -375,11 +382,15 @@ export class RunContext implements Context {
   }
 
   private resolve(host: Host): Host {
+    if (this.unlearned.length > 0) {
+      for (const hosts of this.unlearned) for (const h of hosts) this.known.set(h.name, h);
+      this.unlearned = [];
+    }
     return this.known.get(host.name) ?? host;
   }
 
   private learn<H extends Host>(hosts: readonly H[]): readonly H[] {
-    for (const h of hosts) this.known.set(h.name, h);
+    this.unlearned.push(hosts);
     for (const role of this.roleArrays) role.forEach((h, i) => (role[i] = this.resolve(h)));
     return hosts;
   }
