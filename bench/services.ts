@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     await netem.remove();
     const afterMs = await rtt(ssh, a0, b0.address, 10);
     console.log(`netem (${netem.report.method}): requested RTT ${2 * DELAY_MS} ms, measured ${measured} ms (median of 20); base ${baseMs} ms, after removal ${afterMs} ms`);
-    const m = startMonitoring(ssh, [a0], { period: PERIOD_S });
+    const m = startMonitoring({ runner: ssh }, [a0], { period: PERIOD_S });
     await new Promise((r) => setTimeout(r, MONITOR_S * 1000));
     const s = await m.stop();
     console.log(`monitoring: ${s.samples} samples in ${MONITOR_S} s at ${PERIOD_S} s, sampler CPU ${s.overheadPct} % of one core`);
