@@ -68,6 +68,11 @@ describe("worker shells on pooled connections", () => {
       }
       expect([w.stderr, w.exitCode, w.signal, w.status, w.error]).toEqual([x.stderr, x.exitCode, x.signal, x.status, x.error]);
     }
+    // Killed by a signal: sh's own notice ("Segmentation fault") stays out of stderr; the status is 128+N here, a signal there.
+    const w = await runner.exec(hosts[0], 0, sh('printf err >&2; kill -SEGV "$$"'));
+    const x = await runner.exec(hosts[0], 0, onExec(sh('printf err >&2; kill -SEGV "$$"')));
+    expect([w.stderr, w.exitCode, w.signal, w.status]).toEqual(["err", 139, null, "failed"]);
+    expect([x.stderr, x.exitCode, x.signal, x.status]).toEqual(["err", null, "SIGSEGV", "failed"]);
     const r = await runner.exec(hosts[0], 0, sh("printf 'a\\000b\\377'"));
     expect(r.stdout).toBe(Buffer.from([0x61, 0, 0x62, 0xff]).toString("utf8"));
     expect(await workers(hosts[0])).toHaveLength(1); // every command above ran on the one worker
@@ -108,6 +113,23 @@ describe("worker shells on pooled connections", () => {
     expect((await runner.exec(hosts[0], 0, { ...sh('echo "${GF_ENV-unset}"'), env: { GF_ENV: "it's $set" } })).stdout).toBe("it's $set\n");
     expect((await runner.exec(hosts[0], 0, sh('echo "${GF_ENV-unset} ${GF_LEAK-unset} ${s-unset} ${p-unset}"'))).stdout).toBe("unset unset unset unset\n");
     expect(await workers(hosts[0])).toHaveLength(1);
+    await done(runner);
+  }, 60_000);
+
+  it("runs shell builtins named as the program apart from the worker, which they cannot change or end", async () => {
+    const { hosts } = pool();
+    const runner = newRunner();
+    const home = (await runner.exec(hosts[1], 0, { argv: ["pwd"] })).stdout;
+    // `exec` finds no program for most of them (127), on a worker as on an exec channel.
+    const runs: CommandSpec[] = [["cd", "/"], ["export", "GF_LEAK=1"], ["read", "x"], ["exit", "7"], ["exec", "true"], ["trap", "", "TERM"], ["eval", "exit 5"], ["kill", "-0", "1"]]
+      .map((argv) => ({ argv, expectedExit: [0, 1, 5, 7, 127] }));
+    for (const c of runs) {
+      const [w, x] = [await runner.exec(hosts[1], 0, c), await runner.exec(hosts[1], 0, onExec(c))];
+      expect([w.exitCode, w.signal, w.stdout], c.argv.join(" ")).toEqual([x.exitCode, x.signal, x.stdout]);
+    }
+    expect((await runner.exec(hosts[1], 0, { argv: ["pwd"] })).stdout).toBe(home);
+    expect((await runner.exec(hosts[1], 0, sh('echo "${GF_LEAK-unset} ${x-unset}"'))).stdout).toBe("unset unset\n");
+    expect(await workers(hosts[1])).toHaveLength(1); // the same worker throughout
     await done(runner);
   }, 60_000);
 

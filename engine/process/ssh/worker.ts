@@ -3,7 +3,7 @@ import { constants } from "node:os";
 import type { Client, ClientChannel } from "ssh2";
 import type { CommandSpec, HostResult } from "../types.ts";
 import { ABORTED, DEFAULT_KILL_AFTER, noProcess, remoteStatus, unreachable } from "../result.ts";
-import { killCommand, splitPgid, WORKER_PROLOGUE, WORKER_SHELL, workerLine } from "../quote.ts";
+import { killSessionCommand, splitPgid, WORKER_PROLOGUE, WORKER_SHELL, workerLine } from "../quote.ts";
 import { CLOSE_GRACE_MS, control, OPEN_LIMIT_MS } from "./exec.ts";
 import { MarkerScan } from "./marker.ts";
 import type { Connection } from "./pool.ts";
@@ -14,8 +14,8 @@ import type { Connection } from "./pool.ts";
  * login shell, the command); on a loaded or virtualised host that, not the
  * network, bounds a warm fan-out. A worker is one `sh` per session channel,
  * kept open on the pooled connection like TakTuk's remote engines: it reads
- * one command line at a time (quote.ts, workerLine) and forks one subshell
- * that execs the command.
+ * one command line at a time (quote.ts, workerLine) and starts the command
+ * as its child.
  */
 
 const LOST = "connection closed before the command's exit status";
@@ -34,7 +34,7 @@ export class Worker {
   /** Closed, or being closed: never given a command again. */
   retired = false;
 
-  constructor(private readonly ch: ClientChannel, readonly pgid: number, gone: (w: Worker) => void) {
+  constructor(private readonly ch: ClientChannel, readonly sid: number, gone: (w: Worker) => void) {
     ch.on("data", (d: Buffer) => this.job?.out(d)); // output while idle: a command's leftover background process
     ch.stderr.on("data", (d: Buffer) => this.job?.err(d));
     ch.on("exit", (_code: number | null, sig?: string) => { this.exitSignal = sig ?? null; });
@@ -61,28 +61,29 @@ export class Worker {
    * Runs one remote command string. Null when the shell ended before the
    * command started (the caller may try another worker); otherwise the
    * result as an exec channel would give it. An abort or the time limit
-   * stops the command's process groups (its own if it leads one, as
-   * timeout(1) does, and the worker's), TERM then KILL, and retires the worker.
+   * signals the worker's whole session (the command, its children and the
+   * groups it made), TERM then KILL, and retires the worker.
    */
   run(conn: Connection, host: string, remote: string, command: CommandSpec, start: number, signal: AbortSignal | undefined, done: (w: Worker) => void): Promise<HostResult | null> {
     return new Promise((resolve) => {
       const nonce = randomBytes(16).toString("hex");
+      const { line, notices } = workerLine(remote, nonce);
+      const marker = Buffer.from(`${nonce}\n`);
       const out = new MarkerScan(Buffer.from(nonce));
-      const err = new MarkerScan(Buffer.from(nonce));
+      const head = new MarkerScan(marker); // stderr up to the start marker: nothing of the command's
+      const err = new MarkerScan(marker);
       let status: number | null = null;
-      let pid: number | null = null;
-      let started = false;
       let timedOut = false;
       let aborted = false;
       let settled = false;
       let wanted: "TERM" | "KILL" | null = null;
       const timers: NodeJS.Timeout[] = [];
       const killAfterMs = (command.killAfter ?? DEFAULT_KILL_AFTER) * 1000;
-      const signalGroups = (sig: "TERM" | "KILL") => {
+      const signalSession = (sig: "TERM" | "KILL") => {
         wanted = sig;
-        const own = pid !== null && pid > 1 ? `${killCommand(pid, sig)}; ` : "";
-        void control(conn, own + killCommand(this.pgid, sig));
+        void control(conn, killSessionCommand(this.sid, sig));
       };
+      const started = () => head.at >= 0;
       const finish = (result: HostResult | null) => {
         if (settled) return;
         settled = true;
@@ -99,7 +100,7 @@ export class Worker {
         exitCode,
         signal: exitSignal,
         stdout: out.before().toString("utf8"),
-        stderr: splitPgid(err.before().toString("utf8")).rest,
+        stderr: withoutNotice(err.before().toString("utf8"), notices ? status : null),
         start,
         end: Date.now(),
         ...(aborted ? { error: ABORTED } : error !== undefined ? { error } : {}),
@@ -112,8 +113,8 @@ export class Worker {
       };
       const stop = () => {
         if (wanted !== null) return;
-        signalGroups("TERM");
-        timers.push(setTimeout(() => signalGroups("KILL"), killAfterMs));
+        signalSession("TERM");
+        timers.push(setTimeout(() => signalSession("KILL"), killAfterMs));
         timers.push(setTimeout(() => finish(outcome(null, null)), killAfterMs + CLOSE_GRACE_MS));
       };
       // timeout(1) on the remote side does TERM then KILL (see remoteCommand);
@@ -121,9 +122,9 @@ export class Worker {
       if (command.timeout !== undefined) {
         const backstop = command.timeout * 1000 + killAfterMs + CLOSE_GRACE_MS;
         timers.push(setTimeout(() => {
-          if (!started) return finish(unreachable(host, `no answer from the worker shell within ${backstop / 1000} s (server unresponsive)`, start));
+          if (!started()) return finish(unreachable(host, `no answer from the worker shell within ${backstop / 1000} s (server unresponsive)`, start));
           timedOut = true;
-          signalGroups("KILL");
+          signalSession("KILL");
           finish(outcome(null, null));
         }, backstop));
       }
@@ -133,30 +134,26 @@ export class Worker {
         out: (d) => {
           out.push(d);
           if (status !== null || out.at < 0) return;
-          const line = /^(\d+)\n/.exec(out.after().toString("latin1"));
-          if (line) {
-            status = Number(line[1]);
+          const ended = /^(\d+)\n/.exec(out.after().toString("latin1"));
+          if (ended) {
+            status = Number(ended[1]);
             complete();
           }
         },
         err: (d) => {
-          err.push(d);
-          if (!started) {
-            const found = splitPgid(err.all().toString("latin1")).pgid;
-            if (found !== null) {
-              started = true;
-              pid = found;
-              if (wanted !== null) signalGroups(wanted); // now reaching timeout(1)'s own group too
-            }
+          if (started()) err.push(d);
+          else {
+            head.push(d);
+            if (started()) err.push(head.after());
           }
           complete();
         },
-        closed: (sig) => finish(!started && !aborted && !timedOut ? null : outcome(null, sig, aborted ? undefined : LOST)),
+        closed: (sig) => finish(!started() && !aborted && !timedOut ? null : outcome(null, sig, aborted ? undefined : LOST)),
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       if (signal?.aborted) onAbort();
       try {
-        this.ch.write(workerLine(remote, nonce));
+        this.ch.write(line);
       } catch {
         finish(null); // closed under us: the close handler may not come
       }
@@ -209,6 +206,22 @@ export function spawnWorker(client: Client, release: () => void, gone: (w: Worke
       fail(err); // the connection died after the pool lookup
     }
   });
+}
+
+/** What sh writes after a child killed by a signal (glibc's strsignal), dropped from the command's stderr. */
+const NOTICES: Readonly<Record<number, string>> = {
+  1: "Hangup", 3: "Quit", 4: "Illegal instruction", 5: "Trace/breakpoint trap", 6: "Aborted", 7: "Bus error", 8: "Floating point exception",
+  9: "Killed", 10: "User defined signal 1", 11: "Segmentation fault", 12: "User defined signal 2", 14: "Alarm clock", 15: "Terminated",
+  24: "CPU time limit exceeded", 25: "File size limit exceeded", 31: "Bad system call",
+};
+
+function withoutNotice(stderr: string, status: number | null): string {
+  const notice = status !== null && status > 128 ? NOTICES[status - 128] : undefined;
+  if (notice === undefined) return stderr;
+  for (const line of [`${notice}\n`, `${notice} (core dumped)\n`]) {
+    if (stderr.endsWith(line)) return stderr.slice(0, -line.length);
+  }
+  return stderr;
 }
 
 function signalName(n: number): string | null {
