@@ -10,6 +10,8 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { readJournal } from "../../engine/archive/run-archive.ts";
 import { PlainProgress } from "../../engine/progress/plain.ts";
+import { startMonitoring } from "../../engine/services/index.ts";
+import { createSimCluster } from "../../plugins/sim/index.ts";
 import { runWorkflow } from "../../engine/run/runner.ts";
 import "../../plugins/bundled.ts";
 import { cli } from "../engine/cli-helpers.ts";
@@ -63,6 +65,13 @@ describe("monitoring on sim", () => {
       expect(Math.abs(Number(n.cpuPct) - (100 * obtained) / 2)).toBeLessThanOrEqual(0.1); // VM figures rounded to 1/1000 core
       expect(Number(n.cpuPct)).toBeLessThanOrEqual(100);
     }
+  });
+
+  it("refuses hosts that are not nodes of the simulated datacenter, and a period under 0.1 s, with one line", () => {
+    const { runtime } = createSimCluster({ seed: 1, nodes: 1, vmsPerNode: 2 });
+    const host = (name: string) => ({ name, address: name });
+    expect(() => startMonitoring({ cluster: runtime }, [host("vm-00000")], { vms: true })).toThrow(/^monitor: 'vm-00000' is not a node of this testbed/);
+    expect(() => startMonitoring({ cluster: runtime }, [host("pm-0000")], { period: 0.05 })).toThrow(/^monitoring period must be at least 0.1 s, got 0.05$/);
   });
 
   it.each(["monitoring", "after"] as const)("resumed after a failure %s, holds the rows of an uninterrupted run, once", { timeout: 60_000 }, async (failAt) => {
