@@ -1,7 +1,7 @@
 import type { Seconds } from "../../engine/cluster.ts";
 import type { ViolationInterval } from "../../engine/testbed.ts";
 import type { EventKernel } from "./kernel.ts";
-import { indexByName, nodeNames, vmNames } from "./names.ts";
+import { nodeNames, vmNames, type NumberedNames } from "./names.ts";
 
 /** CPU demand is kept in integer millicores so per-node sums are exact and order-independent. */
 export const MILLI = 1000;
@@ -27,10 +27,8 @@ export type LoadListener = (node: string, overloaded: boolean) => void;
  * intervals.
  */
 export class Platform {
-  readonly nodeNames: string[];
-  readonly vmNames: string[];
-  readonly nodeIndex: Map<string, number>;
-  readonly vmIndex: Map<string, number>;
+  readonly nodeNames: NumberedNames;
+  readonly vmNames: NumberedNames;
 
   readonly cores: Int32Array;
   readonly nodeMemoryMiB: Int32Array;
@@ -72,8 +70,6 @@ export class Platform {
     const v = spec.vmNode.length;
     this.nodeNames = nodeNames(n);
     this.vmNames = vmNames(v);
-    this.nodeIndex = indexByName(this.nodeNames);
-    this.vmIndex = indexByName(this.vmNames);
     this.cores = new Int32Array(n).fill(spec.cores);
     this.nodeMemoryMiB = new Int32Array(n).fill(spec.memoryMiB);
     this.memoryUsedMiB = new Int32Array(n);
@@ -221,7 +217,7 @@ export class Platform {
     const out: ViolationInterval[] = [];
     for (let i = 0; i < this.violationNode.length; i++) {
       const end = this.violationEnd[i];
-      out.push({ node: this.nodeNames[this.violationNode[i]], start: this.violationStart[i], end: end < 0 ? null : end });
+      out.push({ node: this.nodeNames.name(this.violationNode[i]), start: this.violationStart[i], end: end < 0 ? null : end });
     }
     return out;
   }
@@ -256,7 +252,8 @@ export class Platform {
       this.violationEnd[this.openViolation[node]] = now;
       this.openViolation[node] = -1;
     }
-    const name = this.nodeNames[node];
+    if (this.listeners.length === 0) return;
+    const name = this.nodeNames.name(node);
     for (const listener of this.listeners) listener(name, over === 1);
   }
 

@@ -68,21 +68,20 @@ export class SimWorld {
   }
 
   nodeOf(name: string): number {
-    const i = this.platform.nodeIndex.get(name);
-    if (i === undefined) throw new UsageError(`unknown node '${name}'`);
+    const i = this.platform.nodeNames.index(name);
+    if (i < 0) throw new UsageError(`unknown node '${name}'`);
     return i;
   }
 
   vmOf(name: string): number {
-    const i = this.platform.vmIndex.get(name);
-    if (i === undefined) throw new UsageError(`unknown VM '${name}'`);
+    const i = this.platform.vmNames.index(name);
+    if (i < 0) throw new UsageError(`unknown VM '${name}'`);
     return i;
   }
 
   /** Starts the load injector over `vms` (all VMs when absent). */
   stress(profile: StressProfile, vms?: Int32Array): void {
-    const targets = vms ?? Int32Array.from({ length: this.platform.vmCount }, (_, i) => i);
-    const injector = installInjector(this.kernel, this.platform, targets, profile, this.streams.injector);
+    const injector = installInjector(this.kernel, this.platform, vms ?? null, profile, this.streams.injector);
     const before = this.loadChanges;
     this.loadChanges = () => before() + injector.changes();
   }
@@ -154,10 +153,10 @@ export class SimWorld {
       vmIdx = nodeIdx.flatMap((n) => p.vmsOf(n)).sort((a, b) => a - b);
     }
     const nodeStates: NodeState[] = nodeIdx.map((n) => ({
-      name: p.nodeNames[n], cores: p.cores[n], memoryMiB: p.nodeMemoryMiB[n], online: p.online[n] === 1,
+      name: p.nodeNames.name(n), cores: p.cores[n], memoryMiB: p.nodeMemoryMiB[n], online: p.online[n] === 1,
     }));
     const vmStates: VmState[] = vmIdx.map((vm) => ({
-      name: p.vmNames[vm], node: p.nodeNames[p.vmNode[vm]], vcpus: p.vmVcpus[vm], memoryMiB: p.vmMemoryMiB[vm],
+      name: p.vmNames.name(vm), node: p.nodeNames.name(p.vmNode[vm]), vcpus: p.vmVcpus[vm], memoryMiB: p.vmMemoryMiB[vm],
       cpuDemand: p.vmDemandMilli[vm] / MILLI, cpuUse: p.obtainedMilli(vm) / MILLI, migrating: p.vmMigrating[vm] === 1,
     }));
     return { time: this.kernel.now(), nodes: nodeStates, vms: vmStates };
