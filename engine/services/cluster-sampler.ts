@@ -1,4 +1,4 @@
-import type { ClusterRuntime, Observation, Seconds, TimerHandle, VmState } from "../cluster.ts";
+import type { ClusterRuntime, NodeTraffic, Observation, Seconds, TimerHandle, VmState } from "../cluster.ts";
 import { UsageError } from "../errors.ts";
 import { round } from "../metrics/stats.ts";
 import type { MetricRow } from "../scheduler.ts";
@@ -24,7 +24,8 @@ export interface ClusterSampling {
  * start (k ≥ 1), scheduled from the start so they never drift.
  *
  * Node rows (`keep.nodes`, the testbeds without processes on their hosts):
- * the CPU the node's VMs obtain over its cores, and their memory. VM rows
+ * the CPU the node's VMs obtain over its cores, their memory, and the
+ * node's traffic where the testbed models it (sim: migrations). VM rows
  * (`keep.vms`): each VM on the nodes, where it is at that instant.
  */
 export function startClusterSampler(runtime: ClusterRuntime, nodes: readonly string[], period: Seconds, keep: { readonly nodes: boolean; readonly vms: boolean }): ClusterSampling {
@@ -35,13 +36,14 @@ export function startClusterSampler(runtime: ClusterRuntime, nodes: readonly str
   let k = 0;
   let timer: TimerHandle | null = null;
   const next = (): void => {
-    k++;
+    // a wall clock late by more than a period skips the instants it missed rather than sampling them in a burst
+    k = Math.max(k + 1, Math.floor((runtime.now() - start) / period) + 1);
     timer = runtime.setTimer(start + k * period - runtime.now(), sample);
   };
   const sample = (): void => {
     const o = runtime.observe(nodes);
     const t = round(runtime.now() - start, 6);
-    if (keep.nodes) nodeRows.push(...nodeRowsOf(o, t));
+    if (keep.nodes) nodeRows.push(...nodeRowsOf(o, t, runtime.traffic?.bind(runtime)));
     if (keep.vms) for (const v of o.vms) vmRows.push(vmRow(v, t));
     next();
   };
@@ -61,8 +63,12 @@ function checkNodes(o: Observation, nodes: readonly string[]): void {
   if (stranger !== undefined) throw new UsageError(`monitor: '${stranger}' is not a node of this testbed (a node's VMs are sampled with vms: true)`);
 }
 
-/** A node's CPU is what its VMs obtain (their demand where the testbed does not tell them apart), over its cores. */
-function nodeRowsOf(o: Observation, t: number): MetricRow[] {
+/**
+ * A node's CPU is what its VMs obtain (their demand where the testbed does
+ * not tell them apart), over its cores; its traffic is the testbed's model
+ * of it at that instant, where it has one.
+ */
+function nodeRowsOf(o: Observation, t: number, traffic: ((node: string) => NodeTraffic) | undefined): MetricRow[] {
   const used = new Map<string, { cpu: number; mem: number }>();
   for (const v of o.vms) {
     const u = used.get(v.node) ?? { cpu: 0, mem: 0 };
@@ -70,7 +76,9 @@ function nodeRowsOf(o: Observation, t: number): MetricRow[] {
   }
   return o.nodes.map((n) => {
     const u = used.get(n.name) ?? { cpu: 0, mem: 0 };
-    return { host: n.name, t, cpuPct: round((100 * u.cpu) / n.cores), memUsedMiB: u.mem };
+    const row = { host: n.name, t, cpuPct: round((100 * u.cpu) / n.cores), memUsedMiB: u.mem };
+    const net = traffic?.(n.name);
+    return net ? { ...row, rxKBps: round(net.rxBps / 1024), txKBps: round(net.txBps / 1024) } : row;
   });
 }
 

@@ -43,7 +43,8 @@ describe("VM monitoring on the local testbed", () => {
     }
     // the first polls have no CPU-time delta yet: compare from the fifth second on
     const cpu = (vm: string) => mean(of(vm).filter((r) => Number(r.t) >= 5).map((r) => Number(r.cpuDemand))) ?? 0;
-    expect(cpu(hot)).toBeGreaterThan(cpu(cold) + 0.1);
+    // measured at load 19: 0.26 against 0.035 cores
+    expect(cpu(hot)).toBeGreaterThan(Math.max(2 * cpu(cold), cpu(cold) + 0.05));
     expect(cpu(hot)).toBeLessThanOrEqual(1.05);
     const nodeRows = readCsv(join(outcome.dir, "metrics", "monitoring.csv"));
     expect(nodeRows.length).toBeGreaterThanOrEqual(15);

@@ -10,6 +10,8 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { readJournal } from "../../engine/archive/run-archive.ts";
 import { PlainProgress } from "../../engine/progress/plain.ts";
+import { startMonitoring } from "../../engine/services/index.ts";
+import { createSimCluster } from "../../plugins/sim/index.ts";
 import { runWorkflow } from "../../engine/run/runner.ts";
 import "../../plugins/bundled.ts";
 import { cli } from "../engine/cli-helpers.ts";
@@ -28,8 +30,8 @@ describe("monitoring on sim", () => {
     expect(outcome.error).toBeNull();
     const nodes = readCsv(join(outcome.dir, "metrics", "monitoring.csv"));
     expect(nodes).toEqual([2, 4, 6, 8, 10].flatMap((t) => [
-      { host: "pm-0000", t: String(t), cpuPct: "100", memUsedMiB: "1024" },
-      { host: "pm-0001", t: String(t), cpuPct: "80", memUsedMiB: "1024" },
+      { host: "pm-0000", t: String(t), cpuPct: "100", memUsedMiB: "1024", rxKBps: "0", txKBps: "0" },
+      { host: "pm-0001", t: String(t), cpuPct: "80", memUsedMiB: "1024", rxKBps: "0", txKBps: "0" },
     ]));
     const vms = readCsv(join(outcome.dir, "metrics", "monitoring_vms.csv"));
     expect(vms).toHaveLength(5 * 8);
@@ -63,9 +65,27 @@ describe("monitoring on sim", () => {
       expect(Math.abs(Number(n.cpuPct) - (100 * obtained) / 2)).toBeLessThanOrEqual(0.1); // VM figures rounded to 1/1000 core
       expect(Number(n.cpuPct)).toBeLessThanOrEqual(100);
     }
+    // the migration's flow, pm-0000 -> pm-0003, is the only traffic: sent by one, received by the other, at most the migration speed (125 MB/s)
+    const during = new Set(moved.filter((r) => r.migrating === "1").map((r) => r.t));
+    const kbps = (host: string, t: string, column: "rxKBps" | "txKBps") => Number(nodes.find((n) => n.host === host && n.t === t)?.[column]);
+    for (const t of new Set(nodes.map((n) => n.t))) {
+      const sent = kbps("pm-0000", t, "txKBps");
+      expect(kbps("pm-0003", t, "rxKBps")).toBe(sent);
+      expect(nodes.filter((n) => n.t === t).reduce((s, n) => s + Number(n.rxKBps), 0)).toBe(sent);
+      if (!during.has(t)) expect(sent).toBe(0);
+      expect(sent).toBeLessThanOrEqual(125e6 / 1024 + 0.001);
+    }
+    expect([...during].some((t) => kbps("pm-0000", t, "txKBps") > 0)).toBe(true);
   });
 
-  it.each(["monitoring", "after"] as const)("resumed after a failure %s, holds the rows of an uninterrupted run, once", { timeout: 60_000 }, async (failAt) => {
+  it("refuses hosts that are not nodes of the simulated datacenter, and a period under 0.1 s, with one line", () => {
+    const { runtime } = createSimCluster({ seed: 1, nodes: 1, vmsPerNode: 2 });
+    const host = (name: string) => ({ name, address: name });
+    expect(() => startMonitoring({ cluster: runtime }, [host("vm-00000")], { vms: true })).toThrow(/^monitor: 'vm-00000' is not a node of this testbed/);
+    expect(() => startMonitoring({ cluster: runtime }, [host("pm-0000")], { period: 0.05 })).toThrow(/^monitoring period must be at least 0.1 s, got 0.05$/);
+  });
+
+  it.each(["monitoring", "after"] as const)("resumed after a failure %s, holds the rows of an uninterrupted run, once", { timeout: 180_000 }, async (failAt) => {
     const marker = join(mkdtempSync(join(tmpdir(), "g5k-monsim-marker-")), "fail");
     writeFileSync(marker, "");
     const [failed, whole] = await Promise.all([run(FIXTURE, { failMarker: marker, failAt }, 7), run(FIXTURE, {}, 7)]);
