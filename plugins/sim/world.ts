@@ -197,6 +197,11 @@ export class SimWorld {
       now: () => kernel.now(),
       setTimer: (delay: Seconds, fire: () => void): TimerHandle => kernel.setTimer(delay, fire),
       observe: (nodes) => this.observe(nodes),
+      // a node's two links: 2n out, 2n + 1 in (see MigrationEngine)
+      traffic: (node) => {
+        const n = this.nodeOf(node);
+        return { txBps: this.flows.linkRate(2 * n), rxBps: this.flows.linkRate(2 * n + 1) };
+      },
       onLoadChange: (listener) => this.platform.onLoadChange(listener),
       migrate: (vm, to, done) => this.migrations.start(this.vmOf(vm), this.nodeOf(to), done),
       computeDelay: (workUnits: number) => {
