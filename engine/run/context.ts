@@ -247,7 +247,8 @@ export class RunContext implements Context {
       // hosts that run processes are sampled from their /proc; the testbed's own view gives VMs, and nodes on sim
       const runner = testbed.processRunner ? this.runners().direct : undefined;
       const cluster = runner === undefined || options.vms ? testbed.cluster() : undefined;
-      const m = startMonitoring({ runner, cluster }, hosts.map((h) => this.resolve(h)), options);
+      // only SSH needs the hosts' latest view (addresses, keys); the testbed's own view goes by name
+      const m = startMonitoring({ runner, cluster }, runner ? hosts.map((h) => this.resolve(h)) : hosts, options);
       s.log(`sampling ${hosts.length} hosts${options.vms ? " and their VMs" : ""} every ${options.period ?? 1} s of ${testbed.clock} time`);
       return m;
     }, summarized((m: Monitoring) => ({ hosts: m.hosts.length })));

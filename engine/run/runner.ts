@@ -215,8 +215,9 @@ export function archivedOptions(options: Readonly<Record<string, string>>): Reco
 
 /**
  * The root context's metrics target. Each write (a root-level `x.metrics`
- * call, numbered in call order, or a scope's commit) is journaled under a
- * key; a resumed run skips the writes its earlier attempts journaled.
+ * call, numbered in call order, a scope's commit, or a service's rows, keyed
+ * by its step) is journaled under a key; a resumed run skips the writes its
+ * earlier attempts journaled.
  */
 function archiveMetrics(archive: RunArchive, previous: ReadonlyMap<string, unknown>): MetricsTarget {
   let calls = 0;

@@ -36,7 +36,8 @@ export function startClusterSampler(runtime: ClusterRuntime, nodes: readonly str
   let k = 0;
   let timer: TimerHandle | null = null;
   const next = (): void => {
-    k++;
+    // a wall clock late by more than a period skips the instants it missed rather than sampling them in a burst
+    k = Math.max(k + 1, Math.floor((runtime.now() - start) / period) + 1);
     timer = runtime.setTimer(start + k * period - runtime.now(), sample);
   };
   const sample = (): void => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Host } from "../hosts.ts";
 import { round } from "../metrics/stats.ts";
 import { remote, type ProcessRunner } from "../process/index.ts";
@@ -39,6 +40,8 @@ const SAMPLER = [
 /** Starts one /proc sampler per host on `runner`; they run until stop(). */
 export function startProcSampler(runner: ProcessRunner, hosts: readonly Host[], period: Seconds): ProcSampling {
   const stopper = new AbortController();
+  // every host's sampler listens for the stop on this one signal
+  setMaxListeners(0, stopper.signal);
   const started = Date.now();
   const running = remote({ argv: ["sh", "-c", SAMPLER, "g5k-flow-monitor", String(period)], killAfter: 2 }, hosts, runner).run(stopper.signal);
   return {
