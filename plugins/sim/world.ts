@@ -170,6 +170,7 @@ export class SimWorld {
       now: () => kernel.now(),
       setTimer: (delay: Seconds, fire: () => void): TimerHandle => kernel.setTimer(delay, fire),
       observe: (nodes) => this.observe(nodes),
+      online: (node) => this.platform.online[this.nodeOf(node)] === 1,
       onLoadChange: (listener) => this.platform.onLoadChange(listener),
       migrate: (vm, to, done) => this.migrations.start(this.vmOf(vm), this.nodeOf(to), done),
       computeDelay: (workUnits: number) => {
