@@ -38,6 +38,11 @@ export interface VmState {
   readonly migrating: boolean;
 }
 
+export interface NodeTraffic {
+  readonly rxBps: number;
+  readonly txBps: number;
+}
+
 /** A snapshot of placement and demand. Arrays are ordered by name for determinism. */
 export interface Observation {
   readonly time: Seconds;
@@ -79,6 +84,12 @@ export interface ClusterRuntime {
    * from its poller.
    */
   onLoadChange(listener: (node: string, overloaded: boolean) => void): void;
+  /**
+   * Bytes/s a node sends and receives at this instant, where the testbed
+   * models its network (sim: the migration flows, the only traffic it
+   * carries); absent where hosts are measured instead (their /proc).
+   */
+  traffic?(node: string): NodeTraffic;
   /** Starts a live migration; `done` fires once it ends, whatever the outcome. */
   migrate(vm: string, to: string, done: (result: MigrationResult) => void): void;
   /**

@@ -106,6 +106,8 @@ export function welchTest(a: readonly number[], b: readonly number[]): WelchTest
 }
 
 /** Rounds for stable, readable summaries (bit-identical across reruns anyway). */
+export function round(value: number, digits?: number): number;
+export function round(value: number | null, digits?: number): number | null;
 export function round(value: number | null, digits = 3): number | null {
   if (value === null) return null;
   const f = 10 ** digits;

@@ -52,10 +52,10 @@ const summarized = <T>(record: (output: T) => unknown): Recording<T> => ({ check
 const hostNames = summarized((hosts: readonly Node[]) => ({ count: hosts.length, names: hosts.map((h) => h.name) }));
 const actionSummary = summarized((r: ActionReport) => ({ started: r.started, ok: r.ok, failed: r.failed, timedOut: r.timedOut, excluded: [...(r.excluded ?? [])] }));
 
-/** A service a scope started: stopped before its testbed is released. */
+/** A service a scope started: stopped before its testbed is released; `completed` false when the work it watched was cut short (a failure, an interrupt). */
 interface Running {
   readonly name: string;
-  stop(): Promise<void>;
+  stop(completed: boolean): Promise<void>;
 }
 
 export type MetricsBatch = readonly [table: string, rows: readonly MetricRow[]];
@@ -67,10 +67,12 @@ export type MetricsBatch = readonly [table: string, rows: readonly MetricRow[]];
 export interface MetricsTarget {
   add(table: string, rows: readonly MetricRow[]): void;
   commit(scope: string, batches: readonly MetricsBatch[]): void;
+  /** The rows of a service (monitoring) the workflow saw through, keyed by its step. */
+  service(step: string, batches: readonly MetricsBatch[]): void;
 }
 
 function buffer(into: MetricsBatch[]): MetricsTarget {
-  return { add: (table, rows) => into.push([table, rows]), commit: (_scope, batches) => into.push(...batches) };
+  return { add: (table, rows) => into.push([table, rows]), commit: (_scope, batches) => into.push(...batches), service: (_step, batches) => into.push(...batches) };
 }
 
 export class RunContext implements Context {
@@ -79,6 +81,12 @@ export class RunContext implements Context {
   private readonly stepCounts = new Map<string, number>();
   /** The testbed's latest view of each host (reserved, then deployed, booted), by name: actions resolve their targets here. */
   private readonly known = new Map<string, Host>();
+  /**
+   * Hosts learned but not yet in `known`, folded in (in order) when a host is
+   * next resolved: the sim's 8,000,000 booted VMs cost no map entry unless a
+   * later step names one.
+   */
+  private unlearned: (readonly Host[])[] = [];
   private runnerSet: Runners | null = null;
   /** The reservations' role arrays: they follow the hosts' latest view (deployed addresses) in place. */
   private roleArrays: Host[][] = [];
@@ -127,7 +135,7 @@ export class RunContext implements Context {
       return output;
     } catch (error) {
       // the scope's own error is the one to report, whatever releasing says
-      await child.release().catch((releaseError: unknown) => archive.journal({ event: "release-failed", scope, error: message(releaseError) }));
+      await child.end(false).catch((releaseError: unknown) => archive.journal({ event: "release-failed", scope, error: message(releaseError) }));
       const status = this.shared.signal.aborted ? "interrupted" : "failed";
       archive.journal({ event: "scope-end", scope, status, error: message(error) });
       progress.scopeEnded(scope, status, (performance.now() - started) / 1000, message(error));
@@ -232,24 +240,35 @@ export class RunContext implements Context {
   }
 
   async monitor(hosts: readonly Host[], options: MonitorOptions = {}): Promise<Monitoring> {
+    let step = "";
     const monitoring = await this.runStep(`monitor:${options.table ?? "monitoring"}`, async (s) => {
-      const m = startMonitoring(this.runners().direct, hosts.map((h) => this.resolve(h)), options);
-      s.log(`sampling ${hosts.length} hosts every ${options.period ?? 1} s`);
+      step = s.step;
+      const testbed = this.reserved();
+      // hosts that run processes are sampled from their /proc; the testbed's own view gives VMs, and nodes on sim
+      const runner = testbed.processRunner ? this.runners().direct : undefined;
+      const cluster = runner === undefined || options.vms ? testbed.cluster() : undefined;
+      // only SSH needs the hosts' latest view (addresses, keys); the testbed's own view goes by name
+      const m = startMonitoring({ runner, cluster }, runner ? hosts.map((h) => this.resolve(h)) : hosts, options);
+      s.log(`sampling ${hosts.length} hosts${options.vms ? " and their VMs" : ""} every ${options.period ?? 1} s of ${testbed.clock} time`);
       return m;
     }, summarized((m: Monitoring) => ({ hosts: m.hosts.length })));
     let done = false;
-    const stop = async () => {
+    const stop = async (completed = true) => {
       const summary = await monitoring.stop();
       if (done) return summary;
       done = true;
       this.services = this.services.filter((x) => x !== running);
-      this.metrics(summary.table, summary.rows);
-      this.shared.archive.journal({ event: "monitoring-stopped", scope: this.prefix, table: summary.table, samples: summary.samples, overheadPct: summary.overheadPct, failed: [...summary.failed] });
+      const batches: MetricsBatch[] = [[summary.table, summary.rows], ...(summary.vmTable === null ? [] : [[summary.vmTable, summary.vmRows] as const])];
+      // Rows of a monitoring cut short go to `<table>_cut`: kept, but never mixed with those of the
+      // attempt that sees it through (a resumed run reruns the monitored steps: docs/archive-format.md).
+      if (completed) this.sink.service(step, batches);
+      else for (const [table, rows] of batches) this.shared.archive.appendMetrics(`${table}_cut`, rows);
+      this.shared.archive.journal({ event: "monitoring-stopped", scope: this.prefix, completed, table: summary.table, samples: summary.samples, vmTable: summary.vmTable, vmSamples: summary.vmRows.length, overheadPct: summary.overheadPct, failed: [...summary.failed] });
       return summary;
     };
-    const running: Running = { name: "monitoring", stop: async () => void (await stop()) };
+    const running: Running = { name: "monitoring", stop: async (completed) => void (await stop(completed)) };
     this.services.push(running);
-    return { hosts: monitoring.hosts, stop };
+    return { hosts: monitoring.hosts, stop: () => stop() };
   }
 
   async netem(rules: readonly NetemRule[], options: NetemOptions = {}): Promise<NetemReport> {
@@ -323,19 +342,25 @@ export class RunContext implements Context {
     );
   }
 
-  async release(): Promise<void> {
+  release(): Promise<void> {
+    return this.end(true);
+  }
+
+  /** Releases the scope's services and testbed; `completed` false when the work ends cut short (a failure, an interrupt). */
+  async end(completed: boolean): Promise<void> {
     // services first: netem comes off the hosts, samplers stop and their rows land
     const services = this.services;
     this.services = [];
     const failures: unknown[] = [];
     for (const service of services.reverse()) {
-      await service.stop().catch((error: unknown) => {
+      await service.stop(completed).catch((error: unknown) => {
         failures.push(error);
         this.shared.archive.journal({ event: "service-stop-failed", scope: this.prefix, service: service.name, error: message(error) });
       });
     }
     this.runnerSet = null;
     this.known.clear();
+    this.unlearned = [];
     this.roleArrays = [];
     const testbed = this.testbed;
     this.testbed = null;
@@ -358,11 +383,15 @@ export class RunContext implements Context {
   }
 
   private resolve(host: Host): Host {
+    if (this.unlearned.length > 0) {
+      for (const hosts of this.unlearned) for (const h of hosts) this.known.set(h.name, h);
+      this.unlearned = [];
+    }
     return this.known.get(host.name) ?? host;
   }
 
   private learn<H extends Host>(hosts: readonly H[]): readonly H[] {
-    for (const h of hosts) this.known.set(h.name, h);
+    this.unlearned.push(hosts);
     for (const role of this.roleArrays) role.forEach((h, i) => (role[i] = this.resolve(h)));
     return hosts;
   }

@@ -101,8 +101,9 @@ export class PlanContext implements Context {
   }
 
   async monitor(hosts: readonly Host[], options: MonitorOptions = {}): Promise<Monitoring> {
-    this.record(`monitor:${options.table ?? "monitoring"}`, { hosts: hosts.length, period: options.period ?? 1 });
-    const summary = { table: options.table ?? "monitoring", rows: [], samples: 0, overheadPct: 0, failed: [] };
+    const table = options.table ?? "monitoring";
+    this.record(`monitor:${table}`, { hosts: hosts.length, period: options.period ?? 1, vms: options.vms ?? false });
+    const summary = { table, rows: [], samples: 0, overheadPct: 0, failed: [], vmTable: options.vms ? `${table}_vms` : null, vmRows: [] };
     return { hosts: hosts.map((h) => h.name), stop: async () => summary };
   }
 

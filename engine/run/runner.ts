@@ -215,8 +215,9 @@ export function archivedOptions(options: Readonly<Record<string, string>>): Reco
 
 /**
  * The root context's metrics target. Each write (a root-level `x.metrics`
- * call, numbered in call order, or a scope's commit) is journaled under a
- * key; a resumed run skips the writes its earlier attempts journaled.
+ * call, numbered in call order, a scope's commit, or a service's rows, keyed
+ * by its step) is journaled under a key; a resumed run skips the writes its
+ * earlier attempts journaled.
  */
 function archiveMetrics(archive: RunArchive, previous: ReadonlyMap<string, unknown>): MetricsTarget {
   let calls = 0;
@@ -231,6 +232,7 @@ function archiveMetrics(archive: RunArchive, previous: ReadonlyMap<string, unkno
   return {
     add: (table, rows) => write(`root#${++calls}`, [[table, rows]]),
     commit: (scope, batches) => write(`scope:${scope}`, batches),
+    service: (step, batches) => write(`service:${step}`, batches),
   };
 }
 
@@ -309,8 +311,10 @@ async function execute(run: Execution): Promise<RunOutcome> {
   let status: RunOutcome["status"] = "ok";
   let error: string | null = null;
   let blame: RunOutcome["blame"] = null;
+  let completed = false;
   try {
     await (run.workflow as Workflow<ParamSpecs>).run(root, run.params as never);
+    completed = true;
     if (failures.length > 0) {
       status = "failed";
       error = failures.join("; ");
@@ -325,7 +329,7 @@ async function execute(run: Execution): Promise<RunOutcome> {
     archive.journal({ event: "run-error", error, stack: caught instanceof Error ? caught.stack : undefined });
   } finally {
     // every testbed made in the run is released below, errors journaled: nothing may skip finishing the archive
-    await root.release().catch(() => undefined);
+    await root.end(completed).catch(() => undefined);
     for (const testbed of created.splice(0)) {
       try {
         await testbed.release();

@@ -1,26 +1,37 @@
-import type { Seconds } from "../cluster.ts";
+import type { ClusterRuntime, Seconds } from "../cluster.ts";
 import type { Host } from "../hosts.ts";
 import { UsageError } from "../errors.ts";
-import { remote, type ProcessRunner } from "../process/index.ts";
-import type { HostResult } from "../process/types.ts";
+import type { ProcessRunner } from "../process/index.ts";
 import type { MetricRow } from "../scheduler.ts";
+import { startClusterSampler, type ClusterSampling } from "./cluster-sampler.ts";
+import { startProcSampler } from "./proc-sampler.ts";
 
 export interface MonitorOptions {
-  /** Seconds between samples (default 1, at least 0.1). */
+  /** Seconds between samples, on the testbed's clock (default 1, at least 0.1). */
   readonly period?: Seconds;
   /** Metrics table the samples go to (default "monitoring"). */
   readonly table?: string;
+  /**
+   * Also sample the VMs hosted on the monitored nodes, as the testbed sees
+   * them (libvirt CPU time on real testbeds, the simulator on sim), into
+   * `<table>_vms`. Needs booted VMs (default false).
+   */
+  readonly vms?: boolean;
 }
 
 export interface MonitoringSummary {
   readonly table: string;
-  /** Sample rows: host, t (s since the first sample), cpuPct, memUsedMiB, rxKBps, txKBps. */
+  /** Node rows: host, t (s since monitoring started), cpuPct, memUsedMiB, and on hosts sampled through /proc rxKBps, txKBps. */
   readonly rows: readonly MetricRow[];
   readonly samples: number;
-  /** CPU the samplers used, in % of one core, averaged over the hosts. */
+  /** CPU the samplers used on the hosts, in % of one core, averaged over the hosts (0 where none runs there: sim). */
   readonly overheadPct: number;
   /** Hosts whose sampler could not run. */
   readonly failed: readonly string[];
+  /** `<table>_vms` when VMs were sampled, else null. */
+  readonly vmTable: string | null;
+  /** VM rows: vm, node, t, cpuDemand, cpuUse (where the testbed tells it apart: sim), memoryMiB, migrating (0/1). */
+  readonly vmRows: readonly MetricRow[];
 }
 
 export interface Monitoring {
@@ -29,120 +40,40 @@ export interface Monitoring {
   stop(): Promise<MonitoringSummary>;
 }
 
-/*
- * The sampler: POSIX sh builtins only, so a sample costs one fork (sleep).
- * It prints /proc/uptime, the aggregate cpu line, MemTotal/MemAvailable and
- * every interface's counters, then sleeps $1 s; on TERM it reports its own
- * and its children's CPU time (times) on stderr. Works on nodes and guests
- * (busybox sh) alike; the period arrives as a positional parameter.
+/**
+ * Where samples come from: each host's /proc over `runner` (testbeds whose
+ * hosts run processes), and the testbed's runtime view (`cluster`): node rows
+ * where no process runs on the hosts (sim), VM rows everywhere.
  */
-const SAMPLER = [
-  "trap 'times >&2; exit 0' TERM",
-  "while :; do",
-  "  read up rest < /proc/uptime; echo \"T $up\"",
-  "  while read -r l; do case $l in 'cpu '*) echo \"C $l\";; esac; done < /proc/stat",
-  "  while read -r k v rest; do case $k in MemTotal:|MemAvailable:) echo \"M $k $v\";; esac; done < /proc/meminfo",
-  "  while read -r l; do case $l in *:*) echo \"N $l\";; esac; done < /proc/net/dev",
-  "  sleep \"$1\" & wait $!",
-  "done",
-].join("\n");
+export interface MonitorSources {
+  readonly runner?: ProcessRunner;
+  readonly cluster?: ClusterRuntime;
+}
 
-/** Starts one sampler per host on `runner`; they run until stop(). */
-export function startMonitoring(runner: ProcessRunner, hosts: readonly Host[], options: MonitorOptions = {}): Monitoring {
+/** Starts sampling `hosts` (and their VMs with `vms: true`) until stop(). */
+export function startMonitoring(sources: MonitorSources, hosts: readonly Host[], options: MonitorOptions = {}): Monitoring {
   const period = options.period ?? 1;
   if (!(period >= 0.1)) throw new UsageError(`monitoring period must be at least 0.1 s, got ${period}`);
   const table = options.table ?? "monitoring";
-  const stopper = new AbortController();
-  const started = Date.now();
-  const running = remote({ argv: ["sh", "-c", SAMPLER, "g5k-flow-monitor", String(period)], killAfter: 2 }, hosts, runner).run(stopper.signal);
+  const vms = options.vms ?? false;
+  const names = hosts.map((h) => h.name);
+  const fromCluster = { nodes: sources.runner === undefined, vms };
+  let cluster: ClusterSampling | null = null;
+  if (fromCluster.nodes || vms) {
+    if (!sources.cluster) throw new UsageError("monitor: this testbed has no view of its nodes and VMs to sample");
+    cluster = startClusterSampler(sources.cluster, names, period, fromCluster);
+  }
+  const proc = sources.runner ? startProcSampler(sources.runner, hosts, period) : null;
   let stopped: Promise<MonitoringSummary> | null = null;
   return {
-    hosts: hosts.map((h) => h.name),
+    hosts: names,
     stop() {
       stopped ??= (async () => {
-        stopper.abort();
-        const report = await running;
-        return summarize(table, report.results, started, Date.now());
+        const c = cluster?.stop() ?? { nodeRows: [], vmRows: [] };
+        const p = proc ? await proc.stop() : { rows: c.nodeRows, overheadPct: 0, failed: [] };
+        return { table, rows: p.rows, samples: p.rows.length, overheadPct: p.overheadPct, failed: p.failed, vmTable: vms ? `${table}_vms` : null, vmRows: c.vmRows };
       })();
       return stopped;
     },
   };
-}
-
-interface Sample {
-  readonly up: number;
-  readonly busy: number;
-  readonly total: number;
-  readonly memUsedKiB: number;
-  readonly rx: number;
-  readonly tx: number;
-}
-
-/** Parses each host's samples into per-interval rows; a host with no sample counts as failed. */
-export function summarize(table: string, results: readonly HostResult[], startMs: number, endMs: number): MonitoringSummary {
-  const rows: MetricRow[] = [];
-  const failed: string[] = [];
-  const overheads: number[] = [];
-  for (const r of results) {
-    const samples = parseSamples(r.stdout);
-    if (samples.length < 2) {
-      failed.push(r.host);
-      continue;
-    }
-    const offset = (r.start - startMs) / 1000;
-    for (let i = 1; i < samples.length; i++) {
-      const [a, b] = [samples[i - 1], samples[i]];
-      const dt = b.up - a.up;
-      if (!(dt > 0)) continue;
-      rows.push({
-        host: r.host,
-        t: round(offset + b.up - samples[0].up),
-        cpuPct: round(b.total > a.total ? (100 * (b.busy - a.busy)) / (b.total - a.total) : 0),
-        memUsedMiB: round(b.memUsedKiB / 1024),
-        rxKBps: round((b.rx - a.rx) / 1024 / dt),
-        txKBps: round((b.tx - a.tx) / 1024 / dt),
-      });
-    }
-    const cpu = [...r.stderr.matchAll(/(\d+)m([\d.]+)s/g)].reduce((s, m) => s + Number(m[1]) * 60 + Number(m[2]), 0);
-    overheads.push((100 * cpu) / Math.max(0.001, (endMs - r.start) / 1000));
-  }
-  const overheadPct = overheads.length ? round(overheads.reduce((s, x) => s + x, 0) / overheads.length) : 0;
-  return { table, rows, samples: rows.length, overheadPct, failed };
-}
-
-const round = (x: number): number => Math.round(x * 1000) / 1000;
-
-function parseSamples(stdout: string): Sample[] {
-  const out: Sample[] = [];
-  let cur: { up?: number; busy?: number; total?: number; memTotal?: number; memAvail?: number; rx: number; tx: number } | null = null;
-  const push = () => {
-    if (cur && cur.up !== undefined && cur.total !== undefined && cur.memTotal !== undefined && cur.memAvail !== undefined) {
-      out.push({ up: cur.up, busy: cur.busy ?? 0, total: cur.total, memUsedKiB: cur.memTotal - cur.memAvail, rx: cur.rx, tx: cur.tx });
-    }
-  };
-  for (const line of stdout.split("\n")) {
-    const [tag, ...rest] = line.trim().split(/\s+/);
-    if (tag === "T") {
-      push();
-      cur = { up: Number(rest[0]), rx: 0, tx: 0 };
-    } else if (!cur) {
-      continue;
-    } else if (tag === "C") {
-      // cpu user nice system idle iowait irq softirq steal ...
-      const v = rest.slice(1, 9).map(Number);
-      cur.total = v.reduce((s, x) => s + x, 0);
-      cur.busy = cur.total - v[3] - (v[4] ?? 0);
-    } else if (tag === "M") {
-      if (rest[0] === "MemTotal:") cur.memTotal = Number(rest[1]);
-      else cur.memAvail = Number(rest[1]);
-    } else if (tag === "N") {
-      const [iface, counters] = line.slice(line.indexOf("N") + 1).split(":");
-      if (iface.trim() === "lo" || counters === undefined) continue;
-      const f = counters.trim().split(/\s+/).map(Number);
-      cur.rx += f[0] ?? 0;
-      cur.tx += f[8] ?? 0;
-    }
-  }
-  push();
-  return out;
 }

@@ -13,6 +13,7 @@ export { NODE_VM_BRIDGE } from "./vms/domain-xml.ts";
 export { placeVms } from "./vms/placement.ts";
 export { SubnetAllocator } from "./vms/subnet.ts";
 export { chooseAccel, type AccelChoice } from "./accel.ts";
-export { buildGuestImage, cacheRoot, type GuestImage } from "./guest/build.ts";
+export { buildGuestImage, cacheRoot, guestCachePrefix, type GuestImage } from "./guest/build.ts";
+export { OVERLAY_POOL, overlayPath } from "./vms/disk.ts";
 export { hostUuid, LAUNCH, libvirtdConf, nodeHosts, PRIVATE_DIRS, QEMU_CONF } from "./daemon.ts";
 export { provisionNodes, DEFAULT_PACKAGES, type ProvisionOptions, type ProvisionReport } from "./provision/provision.ts";

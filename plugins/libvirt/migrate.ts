@@ -1,6 +1,7 @@
 import type { MigrationResult, Seconds } from "../../engine/cluster.ts";
 import type { Host } from "../../engine/hosts.ts";
 import type { CommandSpec, HostResult } from "../../engine/process/index.ts";
+import type { BaseDisk } from "./vms/disk.ts";
 import { migrateArgv, parseJobInfo, virsh } from "./virsh.ts";
 
 export interface MigrateEnv {
@@ -9,6 +10,8 @@ export interface MigrateEnv {
   /** Whether the guest answers over SSH through `node` (its uptime, or null). */
   guestUptime(vm: string, node: Host, timeout: Seconds): Promise<number | null>;
   readonly migrateTimeout: Seconds;
+  /** The base disk of the guests' overlays (the destination's overlay is made on it). */
+  readonly base: BaseDisk;
 }
 
 const firstLine = (r: HostResult): string => (r.stderr.trim() || r.error || r.stdout.trim() || r.status).split("\n")[0];
@@ -34,7 +37,7 @@ export async function liveMigrate(env: MigrateEnv, vm: string, from: Host, to: H
   const result = (outcome: MigrationResult["outcome"], extra: Partial<MigrationResult> = {}): MigrationResult => ({
     vm, from: from.name, to: to.name, start, end: env.now(), downtime: 0, rounds: 0, outcome, ...extra,
   });
-  const run = await env.exec(from, { argv: migrateArgv(vm, to.address), timeout: env.migrateTimeout });
+  const run = await env.exec(from, { argv: migrateArgv(vm, to.address, env.base), timeout: env.migrateTimeout });
   if (run.status === "timed-out") {
     await env.exec(from, { argv: virsh("domjobabort", vm), timeout: 30 });
     return checked(result("not-converged", { reason: `not finished after ${env.migrateTimeout} s, aborted` }));

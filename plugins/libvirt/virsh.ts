@@ -1,5 +1,6 @@
 import type { Seconds } from "../../engine/cluster.ts";
 import type { HostResult } from "../../engine/process/index.ts";
+import { CREATE_OVERLAY, OVERLAY_POOL, overlayVolumeXml, type BaseDisk } from "./vms/disk.ts";
 
 /** The port every node's libvirtd listens on (virsh and migrations reach it over TCP). */
 export const LIBVIRT_TCP_PORT = 16509;
@@ -29,16 +30,26 @@ export const failureLine = (operation: string, r: HostResult, timeout: Seconds):
 /** Migration bandwidth cap in MiB/s: high, because qemu's own default (~1 Gbit/s) would dominate the figures. */
 export const MIGRATION_BANDWIDTH_MIBS = 8192;
 
+/**
+ * $1: the VM; $2: the destination's address; $3: the source's ("": this
+ * node's libvirtd); $4: its overlay's volume XML. The destination's overlay
+ * is created first over the same base (libvirt only copies into an existing
+ * one), the memory and the overlay's blocks then move together
+ * (`--copy-storage-inc`: the base is on both nodes), and the overlay left
+ * behind is deleted; a failed move deletes the destination's instead. The
+ * data stream goes to the destination's address, as every node answers to
+ * the same machine identity.
+ */
+const MIGRATE = [
+  'vm=$1; dst="qemu+tcp://$2:' + LIBVIRT_TCP_PORT + '/system"; src="qemu+tcp://${3:-127.0.0.1}:' + LIBVIRT_TCP_PORT + '/system"; vol="$vm.qcow2"',
+  'printf %s "$4" | sh -c "$5" create-overlay "$dst" "$6" "$vol" || { echo "cannot create the overlay of $vm on $2" >&2; exit 1; }',
+  'virsh -q -c "$src" migrate --live --copy-storage-inc --bandwidth "$7" "$vm" "$dst" --migrateuri "tcp://$2" && { virsh -q -c "$src" vol-delete --pool "$6" "$vol" >/dev/null 2>&1; exit 0; }',
+  'status=$?; virsh -q -c "$dst" vol-delete --pool "$6" "$vol" >/dev/null 2>&1; exit $status',
+].join("\n");
+
 /** Run on the source node, or from any node when `srcAddress` names the source's libvirtd (agents migrate for their partition). */
-export function migrateArgv(vm: string, dstAddress: string, srcAddress?: string): string[] {
-  const connect = srcAddress === undefined ? virsh() : ["virsh", "-q", "-c", `qemu+tcp://${srcAddress}:${LIBVIRT_TCP_PORT}/system`];
-  return [
-    ...connect,
-    "migrate", "--live", "--bandwidth", String(MIGRATION_BANDWIDTH_MIBS), vm,
-    `qemu+tcp://${dstAddress}:${LIBVIRT_TCP_PORT}/system`,
-    // Every node answers to the same machine identity, so name the destination's address for the data stream.
-    "--migrateuri", `tcp://${dstAddress}`,
-  ];
+export function migrateArgv(vm: string, dstAddress: string, base: BaseDisk, srcAddress = ""): string[] {
+  return ["sh", "-c", MIGRATE, "g5k-migrate", vm, dstAddress, srcAddress, overlayVolumeXml(vm, base), CREATE_OVERLAY, OVERLAY_POOL, String(MIGRATION_BANDWIDTH_MIBS)];
 }
 
 export interface DomainStats {

@@ -14,7 +14,7 @@ export const libvirtOptionShape = {
    * are this machine's network namespaces).
    */
   accel: z.enum(["kvm", "tcg", "probe"]).default("kvm"),
-  /** Where the guest kernel and initramfs are copied on the nodes (checked by sha256, sent once). */
+  /** Where the guest kernel, initramfs and base disk are copied on the nodes (checked by sha256, sent once). */
   imageDir: z.string().regex(/^\/[A-Za-z0-9_./-]*$/, "an absolute path of letters, digits, '_', '.', '/' or '-'").default("/var/tmp/g5k-flow"),
   /**
    * How the image reaches the nodes: `copy`, one SSH stream per node from

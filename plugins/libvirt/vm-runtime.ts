@@ -3,7 +3,7 @@ import type { AgentHosting, MigrationResult, NodeState, Observation, Seconds } f
 import { UsageError } from "../../engine/errors.ts";
 import { PolicyError, underPolicy, type FailurePolicy } from "../../engine/policy.ts";
 import type { Host, Node, Vm } from "../../engine/hosts.ts";
-import type { CommandSpec, HostResult, SshRunner } from "../../engine/process/index.ts";
+import { remote, type CommandSpec, type HostResult, type SshRunner } from "../../engine/process/index.ts";
 import type { StepContext, StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
 import { chooseAccel, type Accel } from "./accel.ts";
 import { LocalCluster } from "./cluster.ts";
@@ -13,8 +13,9 @@ import { GaussianLoad, stressArgs } from "./load/injector.ts";
 import { liveMigrate, type CheckedMigration } from "./migrate.ts";
 import { CpuPoller } from "./poller.ts";
 import type { LibvirtRuntimeOptions } from "./vm-runtime-options.ts";
+import { CREATE_OVERLAY, ENSURE_POOL, OVERLAY_DIR, OVERLAY_POOL, overlayName, overlayPath, overlayVolumeXml, type BaseDisk } from "./vms/disk.ts";
 import { domainXml } from "./vms/domain-xml.ts";
-import { failureLine, failureReason, migrateArgv, virsh } from "./virsh.ts";
+import { failureLine, failureReason, LOCAL_URI, migrateArgv, virsh } from "./virsh.ts";
 
 /** Seconds `virsh create` and `virsh destroy` may take: generous, as TCG guests on a starved machine are slow. */
 const CREATE_LIMIT: Seconds = 60;
@@ -63,14 +64,18 @@ interface VmRecord {
 
 export interface PreparedGuest {
   readonly image: GuestImage;
-  /** The kernel and initramfs as the nodes see them. */
+  /** The kernel, initramfs and base disk as the nodes see them. */
   readonly staged: StagedImage;
   readonly accel: Accel;
 }
 
+/** The base disk of a prepared guest, as overlays and migrations name it. */
+const baseDisk = (p: PreparedGuest): BaseDisk => ({ path: p.staged.disk, bytes: p.image.diskBytes });
+
 /**
  * Libvirt/qemu guests on nodes reached over SSH, as on Grid'5000: the
- * diskless guest image is copied to the nodes, guests are created with
+ * guest image (kernel, initramfs, base disk) is sent once to each node, each
+ * guest gets a qcow2 overlay of the base disk (vms/disk.ts) and is created with
  * `virsh create`, loaded with stress-ng over SSH through their node, observed
  * by polling libvirt's CPU counters and moved with `virsh migrate --live`.
  * What the g5k and ssh testbeds do once their nodes are up.
@@ -87,6 +92,7 @@ export class LibvirtVmRuntime {
   private readonly loadTimers = new Set<NodeJS.Timeout>();
   private readonly poller: CpuPoller;
   private prepared: Promise<PreparedGuest> | null = null;
+  private preparedGuest: PreparedGuest | null = null;
   private clusterRuntime: LocalCluster | null = null;
   private stressStart: Seconds | null = null;
   /** Wall seconds the guest image took to reach the nodes; boot retries so far. */
@@ -133,19 +139,29 @@ export class LibvirtVmRuntime {
     return this.init.runner.exec(host, 0, command, signal);
   }
 
-  /** The image built (or cached), copied to the nodes, and the accelerator chosen: once per runtime. */
+  /** The image built (or cached), copied to the nodes, the accelerator chosen, the overlays' pool running on every node: once per runtime. */
   private prepare(): Promise<PreparedGuest> {
-    this.prepared ??= this.init.guest ? Promise.resolve(this.init.guest) : (async () => {
-      const { options, log, runner } = this.init;
-      const image = await buildGuestImage(log);
-      const accel = options.accel === "probe" ? await chooseAccel(image) : { accel: options.accel, reason: "accel option" };
-      log(`VMs use ${accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${accel.reason}`);
-      const t0 = Date.now();
-      const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log, options.imageTransfer);
-      this.stagingSeconds = (Date.now() - t0) / 1000;
-      return { image, staged, accel: accel.accel };
+    this.prepared ??= (async () => {
+      const guest = this.init.guest ?? (await this.stage());
+      const { runner, nodes } = this.init;
+      const pools = await remote({ argv: ["sh", "-c", ENSURE_POOL, "ensure-pool", LOCAL_URI, OVERLAY_POOL, OVERLAY_DIR], timeout: 60 }, nodes, runner).run(this.closing.signal);
+      const failed = pools.results.filter((r) => r.status !== "ok");
+      if (failed.length) throw new Error(`the VMs' disk pool: ${failed.map((r) => failureLine("virsh pool-start", r, 60)).join("; ")}`);
+      this.preparedGuest = guest;
+      return guest;
     })();
     return this.prepared;
+  }
+
+  private async stage(): Promise<PreparedGuest> {
+    const { options, log, runner } = this.init;
+    const image = await buildGuestImage(log);
+    const accel = options.accel === "probe" ? await chooseAccel(image) : { accel: options.accel, reason: "accel option" };
+    log(`VMs use ${accel.accel === "kvm" ? "KVM" : "TCG (software emulation)"}: ${accel.reason}`);
+    const t0 = Date.now();
+    const staged = await stageGuestImage(runner, this.init.nodes, image, options.imageDir, log, options.imageTransfer);
+    this.stagingSeconds = (Date.now() - t0) / 1000;
+    return { image, staged, accel: accel.accel };
   }
 
   /**
@@ -210,10 +226,12 @@ export class LibvirtVmRuntime {
     const record: VmRecord = { vm, node: node.name, migrating: false, destination: null, alive: true };
     const xml = domainXml({
       name, vcpus, memoryMiB, mac, address: `${ip}/${this.init.prefixLength}`,
-      kernel: prepared.staged.kernel, initrd: prepared.staged.initrd, accel: prepared.accel,
+      kernel: prepared.staged.kernel, initrd: prepared.staged.initrd, disk: overlayPath(name), accel: prepared.accel,
       consoleLog: `/var/log/libvirt/qemu/${name}-console.log`,
     });
     const { bootTimeout } = this.init.options;
+    const overlay = await this.exec(node, { argv: ["sh", "-c", CREATE_OVERLAY, "create-overlay", LOCAL_URI, OVERLAY_POOL, overlayName(name)], stdin: overlayVolumeXml(name, baseDisk(prepared)), timeout: CREATE_LIMIT }, signal);
+    if (overlay.status !== "ok") throw new Error(`${name} on ${node.name}: its disk overlay: ${failureReason(overlay, CREATE_LIMIT)}`);
     const created = await this.exec(node, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: CREATE_LIMIT }, signal);
     if (created.status === "ok") {
       if ((await this.guestUptime(record, node, bootTimeout, signal)) !== null) {
@@ -310,7 +328,7 @@ export class LibvirtVmRuntime {
       nodes: [...this.nodes.values()].filter((n) => this.online.has(n.name)),
       runner: this.init.runner,
       workDir: AGENT_DIR,
-      commands: { domstats: virsh("domstats", "--state", "--cpu-total"), migrate: migrateArgv("{{vm}}", "{{destination}}", "{{source}}") },
+      commands: { domstats: virsh("domstats", "--state", "--cpu-total"), migrate: migrateArgv("{{vm}}", "{{destination}}", this.base(), "{{source}}") },
       pollInterval: this.init.options.pollInterval,
       migrateTimeout: this.init.options.migrateTimeout,
       migrationStarted: (vm, to) => {
@@ -357,6 +375,7 @@ export class LibvirtVmRuntime {
         exec: (host: Host, command: CommandSpec) => this.exec(host, command),
         guestUptime: (_vm: string, node: Host, timeout: Seconds) => this.guestUptime(record, node, timeout),
         migrateTimeout: this.init.options.migrateTimeout,
+        base: this.base(),
       };
       const checked = await liveMigrate(env, vm, this.node(record.node), this.node(to));
       if (checked.result.outcome === "ok") record.node = to;
@@ -452,8 +471,17 @@ export class LibvirtVmRuntime {
     this.online.clear();
   }
 
-  /** Destroys a guest on a node; not stopped by close(), bounded by its time limit. */
-  private destroy(vm: string, node: string): Promise<HostResult> {
-    return this.init.runner.exec(this.node(node), 0, { argv: virsh("destroy", vm), timeout: DESTROY_LIMIT });
+  /** The base disk the guests' overlays are made on: known once a guest booted. */
+  private base(): BaseDisk {
+    if (!this.preparedGuest) throw new Error("no guest booted yet: the base disk is not staged");
+    return baseDisk(this.preparedGuest);
+  }
+
+  /** Destroys a guest on a node, then its overlay; not stopped by close(), bounded by its time limit. */
+  private async destroy(vm: string, node: string): Promise<HostResult> {
+    const destroyed = await this.init.runner.exec(this.node(node), 0, { argv: virsh("destroy", vm), timeout: DESTROY_LIMIT });
+    if (destroyed.status === "unreachable" || destroyed.status === "timed-out") return destroyed;
+    await this.init.runner.exec(this.node(node), 0, { argv: virsh("vol-delete", "--pool", OVERLAY_POOL, overlayName(vm)), timeout: DESTROY_LIMIT });
+    return destroyed;
   }
 }

@@ -6,8 +6,8 @@ import { buildGuestImage, chooseAccel, type AccelChoice, type GuestImage } from 
  * systemd-sysv, and each node runs its own libvirtd anyway.
  */
 export const LOCAL_PACKAGES = [
-  "qemu-system-x86", "openssh-server", "openssh-client", "libvirt-daemon", "libvirt-daemon-driver-qemu",
-  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "iputils-ping", "xz-utils", "util-linux",
+  "qemu-system-x86", "qemu-utils", "openssh-server", "openssh-client", "libvirt-daemon", "libvirt-daemon-driver-qemu",
+  "libvirt-clients", "busybox-static", "stress-ng", "dropbear-bin", "iproute2", "iputils-ping", "xz-utils", "util-linux", "e2fsprogs",
 ] as const;
 
 async function missingPackages(packages: readonly string[]): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { cacheRoot } from "../libvirt/index.ts";
+import { guestCachePrefix } from "../libvirt/index.ts";
 import { destroyPool, findProcesses, killAll, listLeftovers, type Leftovers, type ProcessEntry } from "./netns/index.ts";
 import { dropDeadReservations, LOCAL_STATE, liveReservations } from "./reservations.ts";
 
@@ -21,11 +21,11 @@ export interface LocalLeftovers {
  * qemus running our guest kernel, except those of runs still alive.
  */
 async function ourDaemons(live: ReadonlySet<string>): Promise<{ libvirtd: number[]; qemu: number[] }> {
-  const kernel = join(cacheRoot(), "guest", "vmlinux");
+  const images = guestCachePrefix(); // guest-<recipe>/vmlinux, of any recipe
   const runOf = (p: ProcessEntry): string | null => p.netns?.split("-")[0] ?? null;
   const keep = (p: ProcessEntry): boolean => !live.has(runOf(p) ?? "");
   const libvirtd = await findProcesses((a) => a[0]?.endsWith("libvirtd") === true && a.some((x) => x.startsWith(`${LOCAL_STATE}/`)));
-  const qemu = await findProcesses((a) => a[0]?.includes("qemu-system") === true && a.includes(kernel));
+  const qemu = await findProcesses((a) => a[0]?.includes("qemu-system") === true && a.some((x) => x.startsWith(images)));
   return { libvirtd: libvirtd.filter(keep).map((p) => p.pid), qemu: qemu.filter(keep).map((p) => p.pid) };
 }
 

@@ -182,7 +182,7 @@ export class LocalTestbed extends VmRuntimeSteps implements Testbed {
       nodes: deployed,
       runner: this.runner,
       // The nodes share this machine's file system: the cached image is used in place (imageDir is not used).
-      guest: { image, staged: { kernel: image.kernel, initrd: image.initrd }, accel },
+      guest: { image, staged: { kernel: image.kernel, initrd: image.initrd, disk: image.disk }, accel },
       options: libvirtOptions({ ...this.opts, accel, imageDir: dirname(image.kernel), imageTransfer: "copy" }),
       prefixLength: SubnetAllocator.PREFIX,
       log: this.init.log,

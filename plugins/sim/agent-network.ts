@@ -51,8 +51,8 @@ export class SimAgentNetwork implements AgentNetwork {
   }
 
   private node(name: string): number {
-    const i = this.platform.nodeIndex.get(name);
-    if (i === undefined) throw new UsageError(`unknown node '${name}'`);
+    const i = this.platform.nodeNames.index(name);
+    if (i < 0) throw new UsageError(`unknown node '${name}'`);
     return i;
   }
 }

@@ -68,7 +68,9 @@ export function createSimCluster(spec: SimClusterSpec): SimCluster {
     metrics: () => world.metrics(0),
     placement: () => {
       const p = world.platform;
-      return new Map(p.vmNames.map((name, vm) => [name, p.nodeNames[p.vmNode[vm]]]));
+      const out = new Map<string, string>();
+      for (let vm = 0; vm < p.vmCount; vm++) out.set(p.vmNames.name(vm), p.nodeNames.name(p.vmNode[vm]));
+      return out;
     },
   };
 }

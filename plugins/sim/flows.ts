@@ -63,6 +63,13 @@ export class FlowNetwork {
     return this.flows.get(id)?.rate ?? 0;
   }
 
+  /** Summed rate of the flows crossing `link`, bytes/s. */
+  linkRate(link: number): number {
+    let rate = 0;
+    for (const flow of this.flowsOnLink.get(link) ?? []) rate += flow.rate;
+    return rate;
+  }
+
   get active(): number {
     return this.flows.size;
   }

@@ -20,12 +20,15 @@ export function slotDemand(load: number, vcpus: number): number {
  * setting a uniformly chosen VM to max(N(mean, std), 0), capped at 100 %,
  * rounded to a 10 % slot, times its vCPUs. "constant": every VM at a fixed
  * share, no further events. One long-lived handler reschedules itself, so
- * the injector allocates nothing per event.
+ * the injector allocates nothing per event. `vms` null stands for every VM
+ * in index order, with no 8,000,000-entry array to read at a million PMs.
  */
-export function installInjector(kernel: EventKernel, platform: Platform, vms: Int32Array, profile: StressProfile, random: RandomStream): { readonly changes: () => number } {
+export function installInjector(kernel: EventKernel, platform: Platform, vms: Int32Array | null, profile: StressProfile, random: RandomStream): { readonly changes: () => number } {
   let changes = 0;
+  const count = vms === null ? platform.vmCount : vms.length;
   if (profile.kind === "constant") {
-    for (const vm of vms) {
+    for (let i = 0; i < count; i++) {
+      const vm = vms === null ? i : vms[i];
       if (profile.dirtyIntensity !== undefined) platform.vmDirtyIntensity[vm] = profile.dirtyIntensity;
       platform.setDemand(vm, Math.round(Math.min(1, Math.max(0, profile.load)) * platform.vmVcpus[vm] * MILLI));
     }
@@ -33,11 +36,12 @@ export function installInjector(kernel: EventKernel, platform: Platform, vms: In
   }
   const { mean, std } = profile;
   const draw = (vm: number): void => platform.setDemand(vm, slotDemand(random.normal(mean, std), platform.vmVcpus[vm]));
-  for (const vm of vms) draw(vm);
-  if (vms.length === 0) return { changes: () => changes };
-  const rate = vms.length / (profile.loadPeriod ?? DEFAULT_LOAD_PERIOD);
+  for (let i = 0; i < count; i++) draw(vms === null ? i : vms[i]);
+  if (count === 0) return { changes: () => changes };
+  const rate = count / (profile.loadPeriod ?? DEFAULT_LOAD_PERIOD);
   const fire = (): void => {
-    draw(vms[random.index(vms.length)]);
+    const i = random.index(count);
+    draw(vms === null ? i : vms[i]);
     changes++;
     kernel.schedule(random.exponential(rate), fire);
   };

@@ -87,7 +87,7 @@ export class MigrationEngine {
     const from = p.vmNode[vm];
     const now = this.kernel.now();
     const refuse = (outcome: "rejected" | "failed", reason: string): void => {
-      const result: MigrationResult = { vm: p.vmNames[vm], from: p.nodeNames[from], to: p.nodeNames[to], start: now, end: now, downtime: 0, rounds: 0, outcome, reason };
+      const result: MigrationResult = { vm: p.vmNames.name(vm), from: p.nodeNames.name(from), to: p.nodeNames.name(to), start: now, end: now, downtime: 0, rounds: 0, outcome, reason };
       // Reported from an event, never re-entrantly, like every other outcome.
       this.kernel.schedule(0, () => this.finish(result, done));
     };
@@ -194,7 +194,7 @@ export class MigrationEngine {
     // The reservation on the destination became the VM's own memory on success; otherwise it is returned.
     if (outcome !== "ok") p.reserveMemory(m.to, -p.vmMemoryMiB[m.vm]);
     const result: MigrationResult = {
-      vm: p.vmNames[m.vm], from: p.nodeNames[m.from], to: p.nodeNames[m.to], start: m.start, end: this.kernel.now(),
+      vm: p.vmNames.name(m.vm), from: p.nodeNames.name(m.from), to: p.nodeNames.name(m.to), start: m.start, end: this.kernel.now(),
       downtime, rounds: m.rounds, outcome, ...(reason === undefined ? {} : { reason }),
     };
     this.finish(result, m.done);

@@ -1,24 +1,43 @@
 /**
- * Zero-padded names so that sorting names sorts indices: "pm-0042", "vm-00042".
- * The width grows past 4 (nodes) or 5 (VMs) digits only for larger counts.
+ * The names of a numbered set of hosts, computed when asked: zero-padded so
+ * that sorting names sorts indices ("pm-0042", "vm-00042"), the width growing
+ * past `minWidth` digits only for larger counts. Nothing is stored per host:
+ * a name is built from its index and an index parsed from its name, so
+ * 8,000,000 VMs cost no string and no map entry until a name is needed.
  */
-export function nodeNames(count: number): string[] {
-  return padded("pm-", count, 4);
+export class NumberedNames {
+  private readonly width: number;
+
+  constructor(
+    private readonly prefix: string,
+    readonly count: number,
+    minWidth: number,
+  ) {
+    this.width = Math.max(minWidth, String(Math.max(0, count - 1)).length);
+  }
+
+  name(index: number): string {
+    return this.prefix + String(index).padStart(this.width, "0");
+  }
+
+  /** Index of `name`, or -1 if it is not one of these names (exactly the prefix and `width` digits, below `count`). */
+  index(name: string): number {
+    const start = this.prefix.length;
+    if (name.length !== start + this.width || !name.startsWith(this.prefix)) return -1;
+    let index = 0;
+    for (let k = start; k < name.length; k++) {
+      const digit = name.charCodeAt(k) - 48;
+      if (digit < 0 || digit > 9) return -1;
+      index = index * 10 + digit;
+    }
+    return index < this.count ? index : -1;
+  }
 }
 
-export function vmNames(count: number): string[] {
-  return padded("vm-", count, 5);
+export function nodeNames(count: number): NumberedNames {
+  return new NumberedNames("pm-", count, 4);
 }
 
-function padded(prefix: string, count: number, minWidth: number): string[] {
-  const width = Math.max(minWidth, String(Math.max(0, count - 1)).length);
-  const out = new Array<string>(count);
-  for (let i = 0; i < count; i++) out[i] = prefix + String(i).padStart(width, "0");
-  return out;
-}
-
-export function indexByName(names: readonly string[]): Map<string, number> {
-  const map = new Map<string, number>();
-  names.forEach((name, i) => map.set(name, i));
-  return map;
+export function vmNames(count: number): NumberedNames {
+  return new NumberedNames("vm-", count, 5);
 }

@@ -1,7 +1,7 @@
 import type { Seconds } from "../../engine/cluster.ts";
 import type { ViolationInterval } from "../../engine/testbed.ts";
 import type { EventKernel } from "./kernel.ts";
-import { indexByName, nodeNames, vmNames } from "./names.ts";
+import { nodeNames, vmNames, type NumberedNames } from "./names.ts";
 
 /** CPU demand is kept in integer millicores so per-node sums are exact and order-independent. */
 export const MILLI = 1000;
@@ -27,10 +27,8 @@ export type LoadListener = (node: string, overloaded: boolean) => void;
  * intervals.
  */
 export class Platform {
-  readonly nodeNames: string[];
-  readonly vmNames: string[];
-  readonly nodeIndex: Map<string, number>;
-  readonly vmIndex: Map<string, number>;
+  readonly nodeNames: NumberedNames;
+  readonly vmNames: NumberedNames;
 
   readonly cores: Int32Array;
   readonly nodeMemoryMiB: Int32Array;
@@ -63,6 +61,11 @@ export class Platform {
   beforeShareChange: ((node: number) => void) | null = null;
   /** Scratch for the fair-share computation, grown on demand. */
   private order = new Int32Array(16);
+  /** Bumped whenever a CPU share anywhere may change: the last share level computed stays valid until then. */
+  private sharesVersion = 0;
+  private levelVersion = -1;
+  private levelNode = -1;
+  private level = 0;
 
   constructor(
     private readonly kernel: EventKernel,
@@ -72,8 +75,6 @@ export class Platform {
     const v = spec.vmNode.length;
     this.nodeNames = nodeNames(n);
     this.vmNames = vmNames(v);
-    this.nodeIndex = indexByName(this.nodeNames);
-    this.vmIndex = indexByName(this.vmNames);
     this.cores = new Int32Array(n).fill(spec.cores);
     this.nodeMemoryMiB = new Int32Array(n).fill(spec.memoryMiB);
     this.memoryUsedMiB = new Int32Array(n);
@@ -128,6 +129,7 @@ export class Platform {
     if (old === milli) return;
     const node = this.vmNode[vm];
     this.beforeShareChange?.(node);
+    this.sharesVersion++;
     this.vmDemandMilli[vm] = milli;
     this.demandMilli[node] += milli - old;
     this.refresh(node);
@@ -138,6 +140,7 @@ export class Platform {
     const from = this.vmNode[vm];
     this.beforeShareChange?.(from);
     this.beforeShareChange?.(to);
+    this.sharesVersion++;
     this.unlink(vm, from);
     this.link(vm, to);
     this.vmNode[vm] = to;
@@ -154,6 +157,7 @@ export class Platform {
     const flag = suspended ? 1 : 0;
     if (this.vmSuspended[vm] === flag) return;
     this.beforeShareChange?.(this.vmNode[vm]);
+    this.sharesVersion++;
     this.vmSuspended[vm] = flag;
   }
 
@@ -168,7 +172,13 @@ export class Platform {
     if (this.vmSuspended[vm] === 1 || this.online[node] === 0) return 0;
     const demand = this.vmDemandMilli[vm];
     if (this.demandMilli[node] <= this.cores[node] * MILLI) return demand;
-    return Math.min(demand, this.vmVcpus[vm] * this.shareLevel(node));
+    if (this.levelVersion !== this.sharesVersion || this.levelNode !== node) {
+      // one computation serves every VM of the node (observing it, migrations' dirtying) until a share changes
+      this.level = this.shareLevel(node);
+      this.levelNode = node;
+      this.levelVersion = this.sharesVersion;
+    }
+    return Math.min(demand, this.vmVcpus[vm] * this.level);
   }
 
   /**
@@ -212,6 +222,7 @@ export class Platform {
 
   setOnline(node: number, online: boolean): void {
     this.beforeShareChange?.(node);
+    this.sharesVersion++;
     this.online[node] = online ? 1 : 0;
     this.refresh(node);
   }
@@ -221,7 +232,7 @@ export class Platform {
     const out: ViolationInterval[] = [];
     for (let i = 0; i < this.violationNode.length; i++) {
       const end = this.violationEnd[i];
-      out.push({ node: this.nodeNames[this.violationNode[i]], start: this.violationStart[i], end: end < 0 ? null : end });
+      out.push({ node: this.nodeNames.name(this.violationNode[i]), start: this.violationStart[i], end: end < 0 ? null : end });
     }
     return out;
   }
@@ -256,7 +267,8 @@ export class Platform {
       this.violationEnd[this.openViolation[node]] = now;
       this.openViolation[node] = -1;
     }
-    const name = this.nodeNames[node];
+    if (this.listeners.length === 0) return;
+    const name = this.nodeNames.name(node);
     for (const listener of this.listeners) listener(name, over === 1);
   }
 

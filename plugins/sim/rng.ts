@@ -2,19 +2,33 @@ import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
+const BATCH = 1024;
+
 /**
  * A seeded random stream (xoroshiro128+ from pure-rand). Each consumer
  * (injector, crashes, VM classes) gets its own stream, seeded from the run
  * seed and its name (engine/random/streams.ts), so adding draws in one does
  * not shift the others.
+ *
+ * Uniforms are drawn ahead in batches into a buffer (the injector draws
+ * tens of millions at a million PMs): the same sequence, consumed in the
+ * same order, so batching changes no result.
  */
 export class RandomStream {
   private spareNormal = NaN;
+  private readonly batch = new Float64Array(BATCH);
+  private next = BATCH;
   constructor(private readonly rng: RandomGenerator) {}
 
   /** Uniform in [0, 1). */
   uniform(): number {
-    return uniformFloat64(this.rng);
+    if (this.next === BATCH) this.refill();
+    return this.batch[this.next++];
+  }
+
+  private refill(): void {
+    for (let i = 0; i < BATCH; i++) this.batch[i] = uniformFloat64(this.rng);
+    this.next = 0;
   }
 
   /** Uniform integer in [0, n). */

@@ -6,7 +6,7 @@ import type { BootVmsOptions, DeployOptions, ReserveRequest, StepContext, Stress
 import { DEFAULTS, STEP_DURATIONS } from "./constants.ts";
 import { KernelDriver } from "./driver.ts";
 import { EventKernel } from "./kernel.ts";
-import { nodeNames, vmNames } from "./names.ts";
+import { nodeNames, vmNames, type NumberedNames } from "./names.ts";
 import { checkInt, checkProfile, parseSimOptions, type SimOptions } from "./options.ts";
 import { SimWorld } from "./world.ts";
 
@@ -18,6 +18,7 @@ export class SimTestbed implements Testbed {
   private kernel = new EventKernel();
   private driver = new KernelDriver(this.kernel);
   private nodes: Node[] = [];
+  private names: NumberedNames = nodeNames(0);
   private world: SimWorld | null = null;
   private stressStart: Seconds | null = null;
 
@@ -43,7 +44,12 @@ export class SimTestbed implements Testbed {
     checkInt("nodes", request.nodes, 1);
     const cores = checkInt("cores", request.cores ?? DEFAULTS.cores, 1);
     const memoryMiB = checkInt("memoryMiB", request.memoryMiB ?? DEFAULTS.memoryMiB, 1);
-    this.nodes = nodeNames(request.nodes).map((name) => ({ name, address: name, labels: { cluster: "sim" }, capacity: { cores, memoryMiB } }));
+    const names = nodeNames(request.nodes);
+    this.names = names;
+    this.nodes = Array.from({ length: request.nodes }, (_, i) => {
+      const name = names.name(i);
+      return { name, address: name, labels: { cluster: "sim" }, capacity: { cores, memoryMiB } };
+    });
     await this.pass(STEP_DURATIONS.reserve(request.nodes), ctx);
     return this.nodes;
   }
@@ -63,11 +69,10 @@ export class SimTestbed implements Testbed {
     const names = vmNames(hosts.length * perNode);
     const vmNode = this.place(names, hosts, perNode, options);
     const { cores, memoryMiB: nodeMemory } = this.nodes[0].capacity;
-    const used = new Map<number, number>();
-    for (const node of vmNode) used.set(node, (used.get(node) ?? 0) + memoryMiB);
-    for (const [node, mib] of used) {
-      if (mib > nodeMemory) throw new UsageError(`VMs placed on ${this.nodes[node].name} need ${mib} MiB, it has ${nodeMemory}`);
-    }
+    const used = new Float64Array(this.nodes.length);
+    for (const node of vmNode) used[node] += memoryMiB;
+    const full = used.findIndex((mib) => mib > nodeMemory);
+    if (full >= 0) throw new UsageError(`VMs placed on ${this.nodes[full].name} need ${used[full]} MiB, it has ${nodeMemory}`);
     const o = this.options;
     this.world = new SimWorld(this.kernel, {
       streamSeed: this.init.streamSeed ?? ((stream) => streamSeed(this.init.seed, stream)), nodes: this.nodes.length, cores, memoryMiB: nodeMemory, vmNode, vmVcpus: vcpus, vmMemoryMiB: memoryMiB,
@@ -75,13 +80,23 @@ export class SimTestbed implements Testbed {
       ...(o.dirtyIntensity === undefined ? {} : { dirtyIntensity: o.dirtyIntensity }),
     });
     await this.pass(STEP_DURATIONS.bootVms(perNode), ctx);
-    return names.map((name, vm) => ({ name, address: name, vcpus, memoryMiB, node: this.nodes[vmNode[vm]].name }));
+    return Array.from({ length: names.count }, (_, vm) => {
+      const name = names.name(vm);
+      return { name, address: name, vcpus, memoryMiB, node: this.nodes[vmNode[vm]].name };
+    });
   }
 
   async stress(vms: readonly Vm[], profile: StressProfile, ctx: StepContext): Promise<void> {
     const world = this.booted();
     checkProfile(profile);
-    world.stress(profile, Int32Array.from(vms, (vm) => world.vmOf(vm.name)));
+    const targets = new Int32Array(vms.length);
+    let everyVm = vms.length === world.platform.vmCount;
+    for (let i = 0; i < vms.length; i++) {
+      targets[i] = world.vmOf(vms[i].name);
+      everyVm &&= targets[i] === i;
+    }
+    // every VM in index order, as workflows stress them: the injector needs no index array
+    world.stress(profile, everyVm ? undefined : targets);
     if (this.stressStart === null) {
       this.stressStart = this.kernel.now();
       if (this.options.crashes) world.injectCrashes(this.options.crashes);
@@ -125,6 +140,7 @@ export class SimTestbed implements Testbed {
   async release(): Promise<void> {
     this.world = null;
     this.nodes = [];
+    this.names = nodeNames(0);
     this.kernel = new EventKernel();
     this.driver = new KernelDriver(this.kernel);
     this.stressStart = null;
@@ -136,27 +152,26 @@ export class SimTestbed implements Testbed {
   }
 
   private indicesOf(nodes: readonly Node[]): number[] {
-    const index = new Map(this.nodes.map((n, i) => [n.name, i]));
     return nodes.map((n) => {
-      const i = index.get(n.name);
-      if (i === undefined) throw new UsageError(`node '${n.name}' is not part of this sim reservation`);
+      const i = this.names.index(n.name);
+      if (i < 0) throw new UsageError(`node '${n.name}' is not part of this sim reservation`);
       return i;
     });
   }
 
-  private place(names: readonly string[], hosts: readonly number[], perNode: number, options: BootVmsOptions): Int32Array {
+  private place(names: NumberedNames, hosts: readonly number[], perNode: number, options: BootVmsOptions): Int32Array {
     const placement = options.placement ?? { policy: "round-robin" };
-    const vmNode = new Int32Array(names.length);
+    const vmNode = new Int32Array(names.count);
     if (placement.policy === "given") {
-      const index = new Map(this.nodes.map((n, i) => [n.name, i]));
       const allowed = new Set(hosts);
-      names.forEach((name, vm) => {
-        const node = index.get(placement.map[name] ?? "");
-        if (node === undefined || !allowed.has(node)) throw new UsageError(`placement gives VM '${name}' no node among the booted ones`);
+      for (let vm = 0; vm < names.count; vm++) {
+        const name = names.name(vm);
+        const node = this.names.index(placement.map[name] ?? "");
+        if (!allowed.has(node)) throw new UsageError(`placement gives VM '${name}' no node among the booted ones`);
         vmNode[vm] = node;
-      });
+      }
     } else {
-      for (let vm = 0; vm < names.length; vm++) {
+      for (let vm = 0; vm < names.count; vm++) {
         vmNode[vm] = hosts[placement.policy === "packed" ? Math.floor(vm / perNode) : vm % hosts.length];
       }
     }

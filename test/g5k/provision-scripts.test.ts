@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hostUuid } from "../../plugins/libvirt/index.ts";
 import { HOST_UUID_SH } from "../../plugins/libvirt/daemon.ts";
-import { PACKAGES, SYSCTL } from "../../plugins/libvirt/provision/scripts.ts";
+import { fullScript, PACKAGES, probeScript, SYSCTL } from "../../plugins/libvirt/provision/scripts.ts";
 
 describe("provisioning scripts", () => {
   it("compute in sh the host UUID hostUuid() gives (each node computes its own, one command for all)", async () => {
@@ -18,15 +18,26 @@ describe("provisioning scripts", () => {
   });
 
   it("skip packages that dpkg-query finds installed (namespaced nodes share this machine's)", async () => {
-    const r = await execa("sh", ["-c", PACKAGES, "packages", "iproute2", "util-linux"]);
+    const r = await execa("sh", ["-c", fullScript(PACKAGES), "packages", "iproute2", "util-linux"]);
     expect(r.stdout.trim()).toBe("skip: all 2 packages installed");
+  });
+
+  it("probe every sub-step in one command: ok only when every check finds its work done, and never does the work", async () => {
+    const last = 'echo "last: $1 $2"';
+    const probe = (packages: readonly string[]) =>
+      execa("sh", ["-c", probeScript([packages.length, 2]), "probe", PACKAGES.check, last, ...packages, "a b", "{{c}}"], { reject: false });
+    const ok = await probe(["iproute2", "util-linux"]);
+    expect([ok.exitCode, ok.stdout]).toEqual([0, "last: a b {{c}}"]);
+    // A package missing: the probe fails, and the check alone installs nothing (no apt-get, no output of the last script).
+    const missing = await probe(["iproute2", "g5k-flow-no-such-package"]);
+    expect([missing.exitCode, missing.stdout]).toEqual([1, ""]);
   });
 
   it("leave the ARP table alone in a network namespace, where it is the machine's", async () => {
     const ns = `pv-sysctl-${process.pid}`;
     await execa("ip", ["netns", "add", ns]);
     try {
-      const r = await execa("ip", ["netns", "exec", ns, "sh", "-c", SYSCTL, "sysctl", "4096", "8192", "16384"]);
+      const r = await execa("ip", ["netns", "exec", ns, "sh", "-c", fullScript(SYSCTL), "sysctl", "4096", "8192", "16384"]);
       expect(r.stdout.trim()).toBe("skip: the ARP table is not this network namespace's");
     } finally {
       await execa("ip", ["netns", "del", ns]);

@@ -9,6 +9,7 @@ import { cpioArchive } from "../../plugins/libvirt/guest/cpio.ts";
 import { GaussianLoad, stressArgs, toSlot } from "../../plugins/libvirt/load/injector.ts";
 import { parseLocalOptions } from "../../plugins/local/options.ts";
 import type { HostResult } from "../../engine/process/index.ts";
+import { overlayPath } from "../../plugins/libvirt/vms/disk.ts";
 import { failureLine, migrateArgv, parseDomstats, parseJobInfo } from "../../plugins/libvirt/virsh.ts";
 import { sh } from "../../plugins/local/netns/run.ts";
 import { within } from "../../plugins/local/within.ts";
@@ -118,17 +119,27 @@ Downtime w/o network: 301          ms`;
     expect(parseJobInfo("")).toEqual({ elapsedMs: null, downtimeMs: null, iterations: null, dataTotalMiB: null });
   });
 
-  it("names the destination's address for the data stream and keeps names as separate arguments", () => {
-    const argv = migrateArgv("vm-3", "10.77.1.4");
-    expect(argv).toContain("--live");
-    expect(argv.slice(argv.indexOf("--migrateuri"))).toEqual(["--migrateuri", "tcp://10.77.1.4"]);
-    expect(argv).toContain("qemu+tcp://10.77.1.4:16509/system");
+  it("migrates with the overlay's blocks, made first at the destination over the same base, names kept as separate arguments", () => {
+    const base = { path: "/var/tmp/g5k-flow/0123-base.qcow2", bytes: 67108864 };
+    const argv = migrateArgv("vm-3", "10.77.1.4", base);
+    expect(argv.slice(0, 2)).toEqual(["sh", "-c"]);
+    const [script, , vm, dst, src, volume] = argv.slice(2);
+    expect([vm, dst, src]).toEqual(["vm-3", "10.77.1.4", ""]);
+    expect(script).toContain("migrate --live --copy-storage-inc");
+    expect(script).toContain('--migrateuri "tcp://$2"');
+    expect(volume).toContain("<name>vm-3.qcow2</name>");
+    expect(volume).toContain("<backingStore><path>/var/tmp/g5k-flow/0123-base.qcow2</path><format type='qcow2'/></backingStore>");
+    expect(volume).toContain("<capacity unit='bytes'>67108864</capacity>");
+    // Agents' template: the VM's name is substituted inside the volume's XML too.
+    expect(migrateArgv("{{vm}}", "{{destination}}", base, "{{source}}")[7]).toContain("<name>{{vm}}.qcow2</name>");
   });
 
-  it("escapes names in domain XML", () => {
-    const xml = domainXml({ name: "a<b>&'", vcpus: 1, memoryMiB: 256, mac: "00:16:3e:00:00:01", address: "10.160.0.1/22", kernel: "/k", initrd: "/i", accel: "tcg", consoleLog: "/c" });
+  it("escapes names in domain XML and gives the guest its overlay as vda", () => {
+    const xml = domainXml({ name: "a<b>&'", vcpus: 1, memoryMiB: 256, mac: "00:16:3e:00:00:01", address: "10.160.0.1/22", kernel: "/k", initrd: "/i", disk: overlayPath("a<b>&'"), accel: "tcg", consoleLog: "/c" });
     expect(xml).toContain("<name>a&lt;b&gt;&amp;&apos;</name>");
     expect(xml).toContain("<domain type='qemu'>");
+    expect(xml).toContain("<source file='/var/lib/libvirt/images/g5k-flow/a&lt;b&gt;&amp;&apos;.qcow2'/>");
+    expect(xml).toContain("<target dev='vda' bus='virtio'/>");
   });
 });
 

@@ -44,7 +44,7 @@ describe("netem between two groups of namespaced hosts", () => {
 describe("monitoring", () => {
   it("samples CPU, memory and network at the period until stopped, and reports its own CPU cost", async () => {
     const hosts = pool().hosts.slice(0, 2);
-    const m = startMonitoring(ssh(), hosts, { period: 0.2 });
+    const m = startMonitoring({ runner: ssh() }, hosts, { period: 0.2 });
     await new Promise((r) => setTimeout(r, 2500));
     // some traffic to see on the first host's interface
     await ssh().exec(hosts[0], 0, { argv: ["ping", "-q", "-c", "5", "-i", "0.2", "-s", "1400", hosts[1].address] });

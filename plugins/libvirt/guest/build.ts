@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -15,23 +14,36 @@ export interface GuestImage {
   /** Private key (OpenSSH format) that logs in as root on every guest. Never archived. */
   readonly keyFile: string;
   readonly kernelVersion: string;
+  /** The VMs' disk: a small qcow2 (an ext4 file system the guest mounts at /disk), the backing file of every VM's overlay. */
+  readonly disk: string;
+  /** Its virtual size: every overlay has the same, or a live migration could not mirror it. */
+  readonly diskBytes: number;
 }
 
-/** virtio NIC drivers; their dependencies are found in the modules' own `depends=` field. */
-const NET_MODULES = ["virtio_pci", "virtio_net"];
+/** virtio NIC and disk drivers, ext4 and the crc32c it loads at mount (for the disk); their dependencies are found in the modules' own `depends=` field. */
+const GUEST_MODULES = ["virtio_pci", "virtio_net", "virtio_blk", "ext4", "crc32c_generic"];
 const GUEST_BINARIES = ["/usr/bin/stress-ng", "/usr/sbin/dropbear"];
-const RECIPE = createHash("sha256").update(JSON.stringify([INIT, INITTAB, LOAD_HELPER, NET_MODULES, GUEST_BINARIES, 1])).digest("hex").slice(0, 16);
+/** Small on purpose: the base is sent to every node, and each VM writes only its own blocks into its overlay. */
+const DISK_BYTES = 64 * 1024 * 1024;
+const RECIPE = createHash("sha256").update(JSON.stringify([INIT, INITTAB, LOAD_HELPER, GUEST_MODULES, GUEST_BINARIES, DISK_BYTES, 2])).digest("hex").slice(0, 16);
 
 export function cacheRoot(): string {
   return process.env.G5K_FLOW_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "g5k-flow");
 }
 
+/** Where guest images are cached: `guest-<recipe>`, so checkouts of different recipes never rebuild (and delete) each other's image. */
+export const guestCachePrefix = (): string => join(cacheRoot(), "guest");
+const defaultDir = (): string => `${guestCachePrefix()}-${RECIPE}`;
+
 function imageAt(dir: string, kernelVersion: string): GuestImage {
-  return { dir, kernel: join(dir, "vmlinux"), initrd: join(dir, "initramfs.img"), keyFile: join(dir, "id_ed25519"), kernelVersion };
+  return {
+    dir, kernel: join(dir, "vmlinux"), initrd: join(dir, "initramfs.img"), keyFile: join(dir, "id_ed25519"), kernelVersion,
+    disk: join(dir, "base.qcow2"), diskBytes: DISK_BYTES,
+  };
 }
 
 /** The cached guest image if it was built by this recipe, else null. */
-export async function cachedGuestImage(dir = join(cacheRoot(), "guest")): Promise<GuestImage | null> {
+export async function cachedGuestImage(dir = defaultDir()): Promise<GuestImage | null> {
   try {
     const manifest = JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as { recipe: string; kernelVersion: string };
     return manifest.recipe === RECIPE ? imageAt(dir, manifest.kernelVersion) : null;
@@ -40,8 +52,8 @@ export async function cachedGuestImage(dir = join(cacheRoot(), "guest")): Promis
   }
 }
 
-/** Builds the guest image once (kernel + busybox initramfs with stress-ng and dropbear); reuses the cache after. */
-export async function buildGuestImage(log: (m: string) => void, dir = join(cacheRoot(), "guest")): Promise<GuestImage> {
+/** Builds the guest image once (kernel + busybox initramfs with stress-ng and dropbear, and the base disk); reuses the cache after. */
+export async function buildGuestImage(log: (m: string) => void, dir = defaultDir()): Promise<GuestImage> {
   const cached = await cachedGuestImage(dir);
   if (cached) return cached;
   await mkdir(join(dir, ".."), { recursive: true });
@@ -56,6 +68,8 @@ export async function buildGuestImage(log: (m: string) => void, dir = join(cache
     log("guest image: assembling the initramfs");
     const entries = await initramfsEntries(root, version, work);
     await writeFile(join(work, "initramfs.img"), cpioArchive(entries));
+    log("guest image: making the base disk");
+    await baseDisk(work, version);
     for (const f of await readdir(work)) if (f === "root" || f.endsWith(".deb")) await rm(join(work, f), { recursive: true, force: true });
     await rm(join(work, "host_key"), { force: true });
     await writeFile(join(work, "manifest.json"), JSON.stringify({ recipe: RECIPE, kernelVersion: version }, null, 2));
@@ -86,6 +100,23 @@ async function aptDownload(pkg: string, work: string): Promise<string> {
   const deb = (await readdir(work)).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(".deb"));
   if (!deb) throw new Error(`apt-get download ${pkg} produced no .deb`);
   return join(work, deb);
+}
+
+/**
+ * The base disk: an ext4 file system (no journal, no metadata checksums: the
+ * guest's modules need no crc32c) holding a label file, made from a
+ * directory by `mke2fs -d` (no mount, no loop device) and converted to
+ * qcow2, so it occupies on disk only the blocks written.
+ */
+async function baseDisk(work: string, kernelVersion: string): Promise<void> {
+  const tree = join(work, "disk-tree");
+  await mkdir(join(tree, "etc"), { recursive: true });
+  await writeFile(join(tree, "etc", "g5k-image"), `g5k-flow guest disk, recipe ${RECIPE}, kernel ${kernelVersion}\n`);
+  const raw = join(work, "base.raw");
+  await execa("mke2fs", ["-q", "-F", "-t", "ext4", "-O", "^has_journal,^metadata_csum", "-L", "g5k-disk", "-d", tree, raw, `${DISK_BYTES / 1024}k`]);
+  await execa("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", raw, join(work, "base.qcow2")]);
+  await rm(tree, { recursive: true, force: true });
+  await rm(raw, { force: true });
 }
 
 const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
@@ -175,10 +206,8 @@ async function initramfsEntries(kernelRoot: string, version: string, work: strin
     file(bin, await readFile(bin), 0o755);
     for (const lib of await sharedLibraries(bin)) file(lib, await readFile(lib), 0o755);
   }
-  const modules = await moduleOrder(join(kernelRoot, "lib", "modules", version), NET_MODULES);
+  const modules = await moduleOrder(join(kernelRoot, "lib", "modules", version), GUEST_MODULES);
   for (const m of modules) file(`/lib/modules/${m.name}.ko`, await readFile(m.path));
   file("/etc/modules.order", Buffer.from(modules.map((m) => m.name).join("\n") + "\n"));
   return [...entries.values()];
 }
-
-export const guestCacheExists = (dir = join(cacheRoot(), "guest")): boolean => existsSync(join(dir, "manifest.json"));

@@ -4,7 +4,7 @@
  * by editing these texts.
  */
 
-/** PID 1 until busybox init takes over: mounts, modules, network from `g5k.ip=`/`g5k.name=`. */
+/** PID 1 until busybox init takes over: mounts (the disk at /disk), modules, network from `g5k.ip=`/`g5k.name=`. */
 export const INIT = `#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run /var/log /bin /sbin /usr/bin /usr/sbin
 /bin/busybox --install -s
@@ -15,6 +15,9 @@ mkdir -p /dev/pts
 mount -t devpts -o gid=5,mode=620 devpts /dev/pts
 mount -t tmpfs tmpfs /tmp
 for m in $(cat /etc/modules.order); do insmod "/lib/modules/$m.ko"; done
+# The VM's disk (its qcow2 overlay): the device node may lag the driver by a moment.
+i=0; while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done
+[ -b /dev/vda ] && mkdir -p /disk && mount -t ext4 /dev/vda /disk
 for arg in $(cat /proc/cmdline); do
   case "$arg" in
     g5k.ip=*) IP="\${arg#g5k.ip=}" ;;

@@ -8,6 +8,8 @@ import { TREE_THRESHOLD } from "../provision/provision.ts";
 export interface StagedImage {
   readonly kernel: string;
   readonly initrd: string;
+  /** The base disk, backing file of every VM's overlay. */
+  readonly disk: string;
 }
 
 /** Writes stdin to "$1" atomically: a constant script, the path arrives as a positional parameter. */
@@ -69,10 +71,11 @@ async function broadcastStage(runner: SshRunner, nodes: readonly Host[], file: s
   return path;
 }
 
-/** Copies (or broadcasts) the guest kernel and initramfs to `dir` on the nodes (those already holding them are skipped). */
+/** Copies (or broadcasts) the guest kernel, initramfs and base disk to `dir` on the nodes (those already holding them are skipped): once per node, whatever the number of VMs. */
 export async function stageGuestImage(runner: SshRunner, nodes: readonly Host[], image: GuestImage, dir: string, log: (m: string) => void, transfer: "copy" | "broadcast" = "copy"): Promise<StagedImage> {
   const stage = transfer === "broadcast" ? broadcastStage : stageFile;
   const kernel = await stage(runner, nodes, image.kernel, dir, log);
   const initrd = await stage(runner, nodes, image.initrd, dir, log);
-  return { kernel, initrd };
+  const disk = await stage(runner, nodes, image.disk, dir, log);
+  return { kernel, initrd, disk };
 }

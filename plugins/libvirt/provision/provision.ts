@@ -6,10 +6,10 @@ import type { StepContext } from "../../../engine/testbed.ts";
 import { LAUNCH, libvirtdConf, nodeHosts, QEMU_CONF, UUID_PLACEHOLDER } from "../daemon.ts";
 import { NODE_VM_BRIDGE } from "../vms/domain-xml.ts";
 import { LOCAL_URI } from "../virsh.ts";
-import { BRIDGE, LIBVIRTD, PACKAGES, SYSCTL, VERIFY } from "./scripts.ts";
+import { BRIDGE, fullScript, LIBVIRTD, PACKAGES, probeScript, SYSCTL, VERIFY, type SubStepScript } from "./scripts.ts";
 
 /** What a freshly deployed minimal Debian lacks to host VMs (installed only when missing). */
-export const DEFAULT_PACKAGES = ["qemu-system-x86", "libvirt-daemon", "libvirt-clients", "iproute2", "procps", "util-linux"] as const;
+export const DEFAULT_PACKAGES = ["qemu-system-x86", "qemu-utils", "libvirt-daemon", "libvirt-clients", "iproute2", "procps", "util-linux"] as const;
 
 /** ARP table thresholds: more than 1,024 neighbours on the VMs' network (10,000 VMs on one VLAN, as in the Flauncher runs). */
 const GC_THRESH = ["4096", "8192", "16384"] as const;
@@ -34,7 +34,7 @@ export interface ProvisionReport {
   readonly nodes: readonly Node[];
   /** Nodes excluded, with the sub-step that failed and why. */
   readonly failed: readonly { readonly node: string; readonly stage: string; readonly reason: string }[];
-  /** Seconds per sub-step (all nodes at once). */
+  /** Seconds per sub-step (all nodes at once), `probe` first: the one command that finds provisioned nodes. */
   readonly stages: Readonly<Record<string, Seconds>>;
   /** Node-steps that found their work already done, of all node-steps run. */
   readonly skipped: number;
@@ -43,12 +43,14 @@ export interface ProvisionReport {
 
 interface SubStep {
   readonly name: string;
+  readonly script: SubStepScript;
+  readonly args: readonly string[];
   readonly command: CommandSpec;
 }
 
 function subSteps(options: ProvisionOptions): SubStep[] {
   const timeout = options.timeout ?? 600;
-  const sh = (name: string, script: string, args: readonly string[]): SubStep => ({ name, command: { argv: ["sh", "-c", script, `provision-${name}`, ...args], timeout } });
+  const sh = (name: string, script: SubStepScript, args: readonly string[]): SubStep => ({ name, script, args, command: { argv: ["sh", "-c", fullScript(script), `provision-${name}`, ...args], timeout } });
   const dir = `${options.libvirtDir}/{{host}}`;
   return [
     sh("packages", PACKAGES, options.packages ?? DEFAULT_PACKAGES),
@@ -59,13 +61,21 @@ function subSteps(options: ProvisionOptions): SubStep[] {
   ];
 }
 
+/** Every sub-step's check in one command (scripts.ts, probeScript): exit 0 and the host UUID on a node provisioned already. */
+function probe(steps: readonly SubStep[], timeout: Seconds): CommandSpec {
+  const scripts = steps.map((s, i) => (i < steps.length - 1 ? s.script.check : fullScript(s.script)));
+  return { argv: ["sh", "-c", probeScript(steps.map((s) => s.args.length)), "provision-probe", ...scripts, ...steps.flatMap((s) => s.args)], timeout };
+}
+
 const reasonOf = (r: HostResult): string => (r.stderr.trim().split("\n").at(-1) || r.error || r.status).slice(0, 300);
 
 /**
  * Turns freshly deployed nodes into hypervisors, sub-step by sub-step
  * (packages, ARP sysctls, the VMs' bridge, libvirtd with a unique host UUID,
- * then a check that it answers with that UUID). Each sub-step runs on all
- * the nodes still in at once through the engine's fan-out (a relay tree
+ * then a check that it answers with that UUID). First, one command per
+ * node checks every sub-step at once: nodes provisioned already are done
+ * there (provisioning again costs one round trip), the others go through
+ * the sub-steps. Each sub-step runs on all the nodes still in at once through the engine's fan-out (a relay tree
  * beyond TREE_THRESHOLD nodes); nodes where it fails run it again, alone,
  * up to `retries` times, and are then excluded: the journal names each one
  * with its sub-step and reason. Fewer nodes left than the policy requires
@@ -78,11 +88,21 @@ export async function provisionNodes(nodes: readonly Node[], runner: SshRunner, 
   const fanout: ProcessRunner = nodes.length > TREE_THRESHOLD ? new TreeRunner(runner) : runner;
   const failed: Array<{ node: string; stage: string; reason: string }> = [];
   const stages: Record<string, Seconds> = {};
-  let alive = [...nodes];
   let skipped = 0;
   let steps = 0;
   const uuids = new Map<string, string>();
-  for (const step of subSteps(options)) {
+  const plan = subSteps(options);
+  const p0 = Date.now();
+  const probed = await remote(probe(plan, options.timeout ?? 600), nodes, fanout, { name: "provision probe" }).run(ctx.signal);
+  ctx.signal.throwIfAborted();
+  const ready = new Set(probed.results.filter((r) => r.status === "ok").map((r) => r.host));
+  for (const r of probed.results) if (r.status === "ok") uuids.set(r.host, r.stdout.trim().split("\n").at(-1)!);
+  skipped += ready.size * (plan.length - 1); // verify reads, it never skips
+  steps += ready.size * plan.length;
+  stages.probe = (Date.now() - p0) / 1000;
+  ctx.journal({ event: "provision-probe", ready: ready.size, todo: nodes.length - ready.size, seconds: stages.probe });
+  let alive = nodes.filter((n) => !ready.has(n.name));
+  for (const step of alive.length > 0 ? plan : []) {
     const t0 = Date.now();
     let todo = alive;
     const done = new Map<string, HostResult>();
@@ -112,6 +132,7 @@ export async function provisionNodes(nodes: readonly Node[], runner: SshRunner, 
     if (step.name === "verify") for (const [node, r] of done) uuids.set(node, r.stdout.trim().split("\n").at(-1)!);
     ctx.journal({ event: "provision-stage", stage: step.name, ok: done.size, skipped: skips, failed: todo.length, seconds: stages[step.name] });
   }
+  alive = nodes.filter((n) => ready.has(n.name) || alive.includes(n));
   // Migrations between two nodes reporting one host UUID are refused by libvirt: a node that shares one is not a hypervisor we can use.
   const owners = new Map<string, string>();
   for (const [node, uuid] of uuids) {

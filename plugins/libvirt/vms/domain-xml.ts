@@ -10,18 +10,22 @@ export interface DomainSpec {
   readonly address: string;
   readonly kernel: string;
   readonly initrd: string;
+  /** The VM's qcow2 overlay (disk.ts), its disk `vda`; none: a diskless guest (bench/local.ts's plain baseline). */
+  readonly disk?: string;
   readonly accel: "kvm" | "tcg";
   /** Where the guest's serial console is written (inside the node's private libvirt log dir). */
   readonly consoleLog: string;
 }
 
 const XML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
+export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => XML_ESCAPES[c]);
 
 /**
- * A diskless direct-kernel-boot guest: the initramfs is its root file system,
- * so nothing needs sharing between nodes for a live migration. `rom bar=off`
- * spares the iPXE option ROM (not needed, and not always installed).
+ * A direct-kernel-boot guest: the initramfs is its root file system, its
+ * disk a qcow2 overlay of the base disk (mounted at /disk), which live
+ * migrations copy with the memory (`--copy-storage-inc`: only the overlay's
+ * blocks, the base being on every node). `rom bar=off` spares the iPXE
+ * option ROM (not needed, and not always installed).
  */
 export function domainXml(d: DomainSpec): string {
   const type = d.accel === "kvm" ? "kvm" : "qemu";
@@ -40,7 +44,12 @@ export function domainXml(d: DomainSpec): string {
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>destroy</on_reboot>
   <on_crash>destroy</on_crash>
-  <devices>
+  <devices>${d.disk === undefined ? "" : `
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='${esc(d.disk)}'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>`}
     <interface type='bridge'>
       <source bridge='${NODE_VM_BRIDGE}'/>
       <mac address='${esc(d.mac)}'/>
