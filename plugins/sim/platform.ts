@@ -61,6 +61,11 @@ export class Platform {
   beforeShareChange: ((node: number) => void) | null = null;
   /** Scratch for the fair-share computation, grown on demand. */
   private order = new Int32Array(16);
+  /** Bumped whenever a CPU share anywhere may change: the last share level computed stays valid until then. */
+  private sharesVersion = 0;
+  private levelVersion = -1;
+  private levelNode = -1;
+  private level = 0;
 
   constructor(
     private readonly kernel: EventKernel,
@@ -124,6 +129,7 @@ export class Platform {
     if (old === milli) return;
     const node = this.vmNode[vm];
     this.beforeShareChange?.(node);
+    this.sharesVersion++;
     this.vmDemandMilli[vm] = milli;
     this.demandMilli[node] += milli - old;
     this.refresh(node);
@@ -134,6 +140,7 @@ export class Platform {
     const from = this.vmNode[vm];
     this.beforeShareChange?.(from);
     this.beforeShareChange?.(to);
+    this.sharesVersion++;
     this.unlink(vm, from);
     this.link(vm, to);
     this.vmNode[vm] = to;
@@ -150,6 +157,7 @@ export class Platform {
     const flag = suspended ? 1 : 0;
     if (this.vmSuspended[vm] === flag) return;
     this.beforeShareChange?.(this.vmNode[vm]);
+    this.sharesVersion++;
     this.vmSuspended[vm] = flag;
   }
 
@@ -164,7 +172,13 @@ export class Platform {
     if (this.vmSuspended[vm] === 1 || this.online[node] === 0) return 0;
     const demand = this.vmDemandMilli[vm];
     if (this.demandMilli[node] <= this.cores[node] * MILLI) return demand;
-    return Math.min(demand, this.vmVcpus[vm] * this.shareLevel(node));
+    if (this.levelVersion !== this.sharesVersion || this.levelNode !== node) {
+      // one computation serves every VM of the node (observing it, migrations' dirtying) until a share changes
+      this.level = this.shareLevel(node);
+      this.levelNode = node;
+      this.levelVersion = this.sharesVersion;
+    }
+    return Math.min(demand, this.vmVcpus[vm] * this.level);
   }
 
   /**
@@ -208,6 +222,7 @@ export class Platform {
 
   setOnline(node: number, online: boolean): void {
     this.beforeShareChange?.(node);
+    this.sharesVersion++;
     this.online[node] = online ? 1 : 0;
     this.refresh(node);
   }

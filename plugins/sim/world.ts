@@ -141,25 +141,53 @@ export class SimWorld {
     };
   }
 
+  /**
+   * Nodes and VMs in name (= index) order. Agents observe their own node on
+   * every message and timer, mostly to see whether it is up: a few nodes are
+   * observed without building their VMs' states until these are read (their
+   * figures are copied at the call, so a later read sees the call's state).
+   */
   private observe(nodes?: readonly string[]): Observation {
     const p = this.platform;
-    let nodeIdx: number[];
-    let vmIdx: number[];
+    const time = this.kernel.now();
     if (nodes === undefined) {
-      nodeIdx = Array.from({ length: p.nodeCount }, (_, i) => i);
-      vmIdx = Array.from({ length: p.vmCount }, (_, i) => i);
-    } else {
-      nodeIdx = [...new Set(nodes.map((n) => this.nodeOf(n)))].sort((a, b) => a - b);
-      vmIdx = nodeIdx.flatMap((n) => p.vmsOf(n)).sort((a, b) => a - b);
+      const nodeStates = Array.from({ length: p.nodeCount }, (_, n) => this.nodeState(n));
+      const vmStates = Array.from({ length: p.vmCount }, (_, vm) => this.vmState(vm, nodeStates[p.vmNode[vm]].name, p.vmDemandMilli[vm], p.obtainedMilli(vm), p.vmMigrating[vm]));
+      return { time, nodes: nodeStates, vms: vmStates };
     }
-    const nodeStates: NodeState[] = nodeIdx.map((n) => ({
-      name: p.nodeNames.name(n), cores: p.cores[n], memoryMiB: p.nodeMemoryMiB[n], online: p.online[n] === 1,
-    }));
-    const vmStates: VmState[] = vmIdx.map((vm) => ({
-      name: p.vmNames.name(vm), node: p.nodeNames.name(p.vmNode[vm]), vcpus: p.vmVcpus[vm], memoryMiB: p.vmMemoryMiB[vm],
-      cpuDemand: p.vmDemandMilli[vm] / MILLI, cpuUse: p.obtainedMilli(vm) / MILLI, migrating: p.vmMigrating[vm] === 1,
-    }));
-    return { time: this.kernel.now(), nodes: nodeStates, vms: vmStates };
+    const nodeIdx = nodes.length === 1 ? [this.nodeOf(nodes[0])] : [...new Set(nodes.map((n) => this.nodeOf(n)))].sort((a, b) => a - b);
+    const nodeStates = nodeIdx.map((n) => this.nodeState(n));
+    // per VM: index, position of its node in nodeIdx, demand, obtained CPU, migrating
+    const copy: number[] = [];
+    nodeIdx.forEach((n, i) => {
+      for (const vm of p.vmsOf(n)) copy.push(vm, i, p.vmDemandMilli[vm], p.obtainedMilli(vm), p.vmMigrating[vm]);
+    });
+    let vmStates: VmState[] | null = null;
+    const build = (): VmState[] => {
+      const order = Array.from({ length: copy.length / 5 }, (_, k) => 5 * k);
+      if (nodeIdx.length > 1) order.sort((a, b) => copy[a] - copy[b]);
+      return order.map((k) => this.vmState(copy[k], nodeStates[copy[k + 1]].name, copy[k + 2], copy[k + 3], copy[k + 4]));
+    };
+    return {
+      time,
+      nodes: nodeStates,
+      get vms(): VmState[] {
+        return (vmStates ??= build());
+      },
+    };
+  }
+
+  private nodeState(n: number): NodeState {
+    const p = this.platform;
+    return { name: p.nodeNames.name(n), cores: p.cores[n], memoryMiB: p.nodeMemoryMiB[n], online: p.online[n] === 1 };
+  }
+
+  private vmState(vm: number, node: string, demandMilli: number, obtainedMilli: number, migrating: number): VmState {
+    const p = this.platform;
+    return {
+      name: p.vmNames.name(vm), node, vcpus: p.vmVcpus[vm], memoryMiB: p.vmMemoryMiB[vm],
+      cpuDemand: demandMilli / MILLI, cpuUse: obtainedMilli / MILLI, migrating: migrating === 1,
+    };
   }
 
   private makeRuntime(): ClusterRuntime {
@@ -169,6 +197,7 @@ export class SimWorld {
       now: () => kernel.now(),
       setTimer: (delay: Seconds, fire: () => void): TimerHandle => kernel.setTimer(delay, fire),
       observe: (nodes) => this.observe(nodes),
+      online: (node) => this.platform.online[this.nodeOf(node)] === 1,
       // a node's two links: 2n out, 2n + 1 in (see MigrationEngine)
       traffic: (node) => {
         const n = this.nodeOf(node);
