@@ -54,6 +54,8 @@ interface ScaleResult {
     medianIspDuration: number | null;
     p90IspDuration: number | null;
     meanPartitionSize: number | null;
+    p90PartitionSize: number | null;
+    maxPartitionSize: number | null;
     meanHops: number | null;
     messages: number;
   };
@@ -83,6 +85,7 @@ function measure(c: CaseName, pms: number): ScaleResult {
   const ended = isps.flatMap((r) => (r.end === null ? [] : [{ ...r.end, ispDuration: r.end.at - r.start }]));
   const count = (outcome: string) => ended.filter((e) => e.outcome === outcome).length;
   const durations = ended.map((e) => e.ispDuration);
+  const sizes = ended.map((e) => e.size);
   return {
     case: c,
     pms,
@@ -99,7 +102,9 @@ function measure(c: CaseName, pms: number): ScaleResult {
       unfinished: isps.length - ended.length,
       medianIspDuration: round(median(durations)),
       p90IspDuration: round(quantile(durations, 0.9)),
-      meanPartitionSize: round(mean(ended.map((e) => e.size))),
+      meanPartitionSize: round(mean(sizes)),
+      p90PartitionSize: round(quantile(sizes, 0.9)),
+      maxPartitionSize: sizes.length > 0 ? sizes.reduce((a, b) => Math.max(a, b)) : null,
       meanHops: round(mean(ended.map((e) => e.hops))),
       messages: metrics.counters.messagesSent,
     },
@@ -126,7 +131,7 @@ for (const [c, scales] of plan) {
     console.log(
       `${c} (load mean ${CASES[c].load.mean}) ${pms} PMs: ${d.violations} overloads (${d.unsolved} unsolved at the end), median time to solve ${d.medianTimeToSolve} s (p90 ${d.p90TimeToSolve} s) vs ${r.none.medianTimeToSolve} s without; ` +
         `violation time ${d.violationSeconds} s vs ${r.none.violationSeconds} s; ISPs ${d.isps} (solved ${d.solved}, unsolvable ${d.unsolvable}, dissolved ${d.dissolved}, timed out ${d.timedOut}, merged ${d.merged}, unfinished ${d.unfinished}), ` +
-        `median ISP duration ${d.medianIspDuration} s, mean partition ${d.meanPartitionSize}, ${d.migrations} migrations; ` +
+        `median ISP duration ${d.medianIspDuration} s, partition size mean ${d.meanPartitionSize} (p90 ${d.p90PartitionSize}, max ${d.maxPartitionSize}), ${d.migrations} migrations; ` +
         `wall ${d.wallSeconds} s = ${d.simulatedPerWallSecond} simulated s per wall s (no scheduler ${r.none.wallSeconds} s)`,
     );
   }

@@ -76,6 +76,8 @@ export interface ClusterRuntime {
   setTimer(delay: Seconds, fire: () => void): TimerHandle;
   /** Latest snapshot. On real testbeds a poller keeps it fresh (every second). */
   observe(nodes?: readonly string[]): Observation;
+  /** Whether `node` is up, without a snapshot (agents ask on every event); absent, callers read it from `observe`. */
+  online?(node: string): boolean;
   /**
    * Called whenever a node's summed CPU demand crosses its capacity, either
    * way. Lets event-driven monitors skip polling; a real testbed calls it

@@ -76,7 +76,11 @@ export interface Context {
    * under its failure policy; per-host results in the report.
    */
   run(action: Action, options?: RunOptions): Promise<ActionReport>;
-  /** Starts sampling CPU, memory and network on hosts (a step); stopped by `stop()` or at release, rows in `metrics/<table>.csv`. */
+  /**
+   * Starts sampling CPU, memory and network on nodes (a step), with `vms: true` their VMs
+   * too, every `period` s of the testbed's clock (simulated on sim); stopped by `stop()` or
+   * at release, rows in `metrics/<table>.csv` and `<table>_vms.csv` (docs/metrics.md).
+   */
   monitor(hosts: readonly Host[], options?: MonitorOptions): Promise<Monitoring>;
   /** Emulates a network between groups of hosts with tc netem (a step), checked by a measured RTT; removed at release. */
   netem(rules: readonly NetemRule[], options?: NetemOptions): Promise<NetemReport>;

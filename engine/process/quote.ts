@@ -71,3 +71,60 @@ export function splitPgid(stderr: string): { pgid: number | null; rest: string }
   if (!m) return { pgid: null, rest: stderr };
   return { pgid: Number(m[2]), rest: stderr.slice(0, m.index + m[1].length) + stderr.slice(m.index + m[0].length) };
 }
+
+/**
+ * The command that starts a worker shell (see ssh/worker.ts): kill-able like
+ * any session, then a POSIX sh reading command lines on its stdin.
+ */
+export const WORKER_SHELL = killable(remoteCommand(["sh"]));
+
+/**
+ * The worker's first line: its own stderr to /dev/null, the session's kept
+ * on fd 3 for the commands; TERM caught, so a kill of the worker's session
+ * stops the command while the worker lives on to report its status.
+ */
+export const WORKER_PROLOGUE = "exec 3>&2 2>/dev/null; trap : TERM\n";
+
+const NONCE = /^[0-9a-f]{16,64}$/;
+
+/** Names sh runs as builtins (dash's and bash's), which could change the worker itself. */
+const BUILTINS = new Set([
+  ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "chdir", "command", "compgen", "complete", "compopt", "continue",
+  "declare", "dirs", "disown", "echo", "enable", "eval", "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash", "help", "history",
+  "jobs", "kill", "let", "local", "logout", "mapfile", "popd", "printf", "pushd", "pwd", "read", "readarray", "readonly", "return", "set",
+  "shift", "shopt", "source", "suspend", "test", "times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait",
+]);
+
+/**
+ * One command for a worker shell (see ssh/worker.ts). The worker writes
+ * `<nonce>\n` on stderr, runs `remote` with stdin from /dev/null, so it can
+ * never read the worker's command stream, then writes `<nonce><exit
+ * status>\n` on stdout and `<nonce>\n` on stderr, right after the command's
+ * own bytes. A remoteCommand string that execs a program runs as a simple
+ * command: sh starts it with vfork, where a subshell costs a full fork (half
+ * the warm fan-out time on this machine, see BENCHMARKS.md); a child process
+ * cannot change the worker's directory or variables. Anything else (a
+ * builtin, another string) runs in a subshell. `notices`: sh itself reports a
+ * simple command killed by a signal, on the command's stderr.
+ */
+export function workerLine(remote: string, nonce: string): { line: string; notices: boolean } {
+  if (!NONCE.test(nonce)) throw new UsageError(`not a worker nonce: ${nonce}`);
+  const program = /^exec (?:(timeout|env) |'([^']+)'(?: |$))/.exec(remote);
+  const simple = program !== null && (program[1] !== undefined || program[2].includes("/") || !BUILTINS.has(program[2]));
+  const run = simple ? `${remote.slice("exec ".length)} </dev/null 2>&3 3>&-` : `( ${remote}\n) </dev/null 2>&3 3>&-`;
+  return {
+    line: `printf '%s\\n' ${nonce} >&3; ${run}; s=$?; printf '%s%s\\n' ${nonce} "$s"; printf '%s\\n' ${nonce} >&3\n`,
+    notices: simple,
+  };
+}
+
+/**
+ * Signals every process of a session (a worker shell's: sshd starts each in
+ * its own), found in /proc: the worker and its command, and process groups
+ * the command made (timeout(1) leads one).
+ */
+export function killSessionCommand(sid: number, signal: "TERM" | "KILL"): string {
+  if (!Number.isInteger(sid) || sid < 2) throw new UsageError(`not a session to signal: ${sid}`);
+  return `for f in /proc/[0-9]*/stat; do read -r l < "$f" 2>/dev/null || continue; set -- \${l##*) }; ` +
+    `if [ "$4" = ${sid} ]; then p=\${f#/proc/}; kill -${signal} "\${p%/stat}" 2>/dev/null; fi; done; true`;
+}

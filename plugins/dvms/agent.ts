@@ -403,6 +403,8 @@ export class Agent {
       this.forward(token);
       return;
     }
+    // The leader's own copy of the views, which members' acks refresh in place (a copy per ack cost O(size) each).
+    token = { ...token, views: { ...token.views } };
     const others = token.nodes.filter((n) => n !== this.self);
     this.leading = {
       token,
@@ -480,7 +482,7 @@ export class Agent {
     if (!l || l.token.id !== id || !l.lastAck.has(from)) return;
     l.lastAck.set(from, this.rt.now());
     if (version !== l.token.version) return;
-    l.token = { ...l.token, views: { ...l.token.views, [from]: view } };
+    (l.token.views as Record<string, NodeView>)[from] = view;
     if (l.awaiting.delete(from) && l.phase === "collecting" && l.awaiting.size === 0) this.solve();
   }
 
@@ -632,7 +634,7 @@ export class Agent {
   }
 
   private alive(): boolean {
-    const up = this.rt.observe([this.self]).nodes.find((n) => n.name === this.self)?.online ?? false;
+    const up = this.rt.online?.(this.self) ?? this.rt.observe([this.self]).nodes.find((n) => n.name === this.self)?.online ?? false;
     if (!up) this.halt();
     return up;
   }

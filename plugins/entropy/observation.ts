@@ -1,6 +1,7 @@
 import type { Observation } from "../../engine/cluster.ts";
 import { Root } from "./constraints/root.ts";
-import { ProblemBuilder } from "./model/builder.ts";
+import { DEFAULT_ACTION_SECONDS, memoryMigrationSeconds } from "./model/builder.ts";
+import type { Problem } from "./model/problem.ts";
 import { solve, type SolveOptions } from "./solver/solve.ts";
 
 export interface PlannedMigration {
@@ -44,19 +45,7 @@ export function solveObservation(obs: Observation, options: ObservationSolveOpti
 /** solveObservation plus the number of VMs the repair managed (for the scheduler's table). */
 export function solveObservationDetailed(obs: Observation, options: ObservationSolveOptions): { plan: PartitionPlan; managedVms: number } {
   const started = performance.now();
-  const wanted = options.nodes ? new Set(options.nodes) : null;
-  const b = new ProblemBuilder();
-  for (const n of obs.nodes) {
-    if (!wanted || wanted.has(n.name)) b.node(n.name, { online: n.online, capacity: { cpu: n.cores, mem: n.memoryMiB } });
-  }
-  const busy: string[] = [];
-  for (const v of obs.vms) {
-    if (!b.hasNode(v.node)) continue;
-    b.vm(v.name, { host: v.node, demand: { cpu: v.cpuDemand, mem: v.memoryMiB } });
-    if (v.migrating) busy.push(v.name);
-  }
-  for (const name of busy) b.constrain(new Root(b.vmIndex(name)));
-  const problem = b.build();
+  const problem = problemOf(obs, options.nodes ? new Set(options.nodes) : null);
   const s = solve(problem, { ...options, timeLimitSeconds: options.timeLimitSeconds ?? 10 });
   const actions: PlannedMigration[] = [];
   for (const a of s.plan?.actions ?? []) {
@@ -66,4 +55,56 @@ export function solveObservationDetailed(obs: Observation, options: ObservationS
   }
   const plan: PartitionPlan = { status: s.status, actions, work: s.work, seconds: (performance.now() - started) / 1000 };
   return { plan, managedVms: s.managedVms };
+}
+
+/**
+ * The observed nodes (those `wanted`) and their VMs as a Problem, built in
+ * one pass into typed arrays: resources cpu (cores) and mem (MiB), every VM
+ * running, a VM already migrating rooted where it is. What ProblemBuilder
+ * would build, without its per-element maps, which at 100,000 nodes cost
+ * more than the solve itself.
+ */
+function problemOf(obs: Observation, wanted: ReadonlySet<string> | null): Problem {
+  const index = new Map<string, number>();
+  const nodes: string[] = [];
+  const nodeOnline: boolean[] = [];
+  for (const n of obs.nodes) {
+    if (wanted && !wanted.has(n.name)) continue;
+    index.set(n.name, nodes.length);
+    nodes.push(n.name);
+    nodeOnline.push(n.online);
+  }
+  const cores = new Float64Array(nodes.length);
+  const memory = new Float64Array(nodes.length);
+  for (const n of obs.nodes) {
+    const i = index.get(n.name);
+    if (i === undefined) continue;
+    cores[i] = n.cores;
+    memory[i] = n.memoryMiB;
+  }
+  const kept = obs.vms.filter((v) => index.has(v.node));
+  const host = Int32Array.from(kept, (v) => index.get(v.node)!);
+  const memoryDemand = Float64Array.from(kept, (v) => v.memoryMiB);
+  const constraints: Root[] = [];
+  kept.forEach((v, i) => {
+    if (v.migrating) constraints.push(new Root(i));
+  });
+  return {
+    nodes,
+    vms: kept.map((v) => v.name),
+    resources: ["cpu", "mem"],
+    nodeOnline,
+    capacity: [cores, memory],
+    vmStatus: kept.map(() => "running"),
+    host,
+    demand: [Float64Array.from(kept, (v) => v.cpuDemand), memoryDemand],
+    durations: {
+      migrate: memoryDemand.map(memoryMigrationSeconds),
+      bootVm: new Float64Array(kept.length).fill(DEFAULT_ACTION_SECONDS),
+      shutdownVm: new Float64Array(kept.length).fill(DEFAULT_ACTION_SECONDS),
+      bootNode: new Float64Array(nodes.length).fill(DEFAULT_ACTION_SECONDS),
+      shutdownNode: new Float64Array(nodes.length).fill(DEFAULT_ACTION_SECONDS),
+    },
+    constraints,
+  };
 }

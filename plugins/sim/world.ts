@@ -197,6 +197,7 @@ export class SimWorld {
       now: () => kernel.now(),
       setTimer: (delay: Seconds, fire: () => void): TimerHandle => kernel.setTimer(delay, fire),
       observe: (nodes) => this.observe(nodes),
+      online: (node) => this.platform.online[this.nodeOf(node)] === 1,
       // a node's two links: 2n out, 2n + 1 in (see MigrationEngine)
       traffic: (node) => {
         const n = this.nodeOf(node);

@@ -77,17 +77,19 @@ describe("ssh runner bounds", () => {
     expect([r.status, r.error]).toEqual(["unreachable", `ssh staller (127.0.0.1:${port}): the pool was closed while connecting`]);
   }, 20_000);
 
-  it("gives up on a session channel a frozen sshd never opens: after the command's time limit, or at once on abort", async () => {
+  it("gives up on a worker shell or session channel a frozen sshd never answers: after the command's time limit, or at once on abort", async () => {
     const { hosts, sshdPids } = pool();
     const runner = newRunner();
-    expect((await runner.exec(hosts[0], 0, { argv: ["true"] })).status).toBe("ok");
+    expect((await runner.exec(hosts[0], 0, { argv: ["true"] })).status).toBe("ok"); // leaves an idle worker shell
     await freezeSessions(hosts[0], sshdPids.get(hosts[0].name)!);
-    const t = Date.now();
-    const r = await runner.exec(hosts[0], 0, { argv: ["true"], timeout: 1, killAfter: 1 });
-    // 1 s limit + 1 s before KILL + 2 s grace for the channel.
-    expect([r.status, r.error]).toEqual(["unreachable", "no session channel within 4 s (server unresponsive)"]);
-    expect(Date.now() - t).toBeGreaterThanOrEqual(3900);
-    expect(Date.now() - t).toBeLessThan(7000);
+    // 1 s limit + 1 s before KILL + 2 s grace, on the idle worker, then on an exec channel (a command with stdin).
+    for (const [stdin, error] of [[undefined, "no answer from the worker shell within 4 s (server unresponsive)"], ["x", "no session channel within 4 s (server unresponsive)"]]) {
+      const t = Date.now();
+      const r = await runner.exec(hosts[0], 0, { argv: ["true"], timeout: 1, killAfter: 1, stdin });
+      expect([r.status, r.error]).toEqual(["unreachable", error]);
+      expect(Date.now() - t).toBeGreaterThanOrEqual(3900);
+      expect(Date.now() - t).toBeLessThan(7000);
+    }
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 300);
     const a = Date.now();

@@ -6,7 +6,7 @@ import { killable, killCommand, splitPgid } from "../quote.ts";
 import type { Connection } from "./pool.ts";
 
 /** After the remote KILL, how long to wait for the channel before giving up on it. */
-const CLOSE_GRACE_MS = 2000;
+export const CLOSE_GRACE_MS = 2000;
 /** The pgid marker comes first on stderr; past this much stderr without it, stop looking. */
 const MARKER_SEARCH_BYTES = 4096;
 /** How long a command without a time limit may wait for its session channel. */
@@ -26,7 +26,7 @@ export async function execOn(
   return conn.channels.run(() => new Promise<HostResult>((resolve) => {
     const start = Date.now();
     if (signal?.aborted) return resolve(noProcess(host, "failed", ABORTED, start)); // nothing starts once aborted
-    const limitMs = command.timeout === undefined ? OPEN_LIMIT_MS : command.timeout * 1000 + (command.killAfter ?? DEFAULT_KILL_AFTER) * 1000 + CLOSE_GRACE_MS;
+    const limitMs = openLimitMs(command);
     let waiting = true;
     const giveUp = (result: HostResult) => {
       waiting = false;
@@ -140,11 +140,16 @@ function collect(conn: Connection, ch: ClientChannel, host: string, command: Com
   });
 }
 
+/** How long a command may wait for its session channel (or worker shell): its whole time limit, or OPEN_LIMIT_MS. */
+export function openLimitMs(command: CommandSpec): number {
+  return command.timeout === undefined ? OPEN_LIMIT_MS : command.timeout * 1000 + (command.killAfter ?? DEFAULT_KILL_AFTER) * 1000 + CLOSE_GRACE_MS;
+}
+
 /**
  * Runs a short command (a kill) on a channel of its own, one at a time per
  * connection, given up after a grace so a hung connection cannot hold later ones.
  */
-function control(conn: Connection, remote: string): Promise<void> {
+export function control(conn: Connection, remote: string): Promise<void> {
   return conn.control.run(() => new Promise<void>((done) => {
     const timer = setTimeout(done, CLOSE_GRACE_MS);
     const end = () => { clearTimeout(timer); done(); };

@@ -8,6 +8,7 @@ import type { Seconds } from "../../cluster.ts";
 import { UsageError } from "../../errors.ts";
 import { KeyedLimiter, Limiter } from "./limiter.ts";
 import { DEFAULT_HOST_KEY_POLICY, HostKeyChecker, type HostKeyPolicy } from "./hostkeys.ts";
+import { WorkerSet } from "./workers.ts";
 
 const { Client } = ssh2;
 
@@ -22,8 +23,9 @@ export interface SshPoolOptions {
   /** Set-ups in flight to one sshd, kept under its MaxStartups (OpenSSH default 10:30:100; default 10). */
   readonly maxStartupsPerServer?: number;
   /**
-   * Channels open at once on one connection, kept under sshd's MaxSessions
-   * (OpenSSH default 10; default 9: one session stays free for kill requests).
+   * Session channels open at once on one connection, worker shells
+   * included, kept under sshd's MaxSessions (OpenSSH default 10; default 9:
+   * one session stays free for kill requests).
    */
   readonly maxChannelsPerConnection?: number;
   readonly hostKeyPolicy?: HostKeyPolicy;
@@ -32,11 +34,12 @@ export interface SshPoolOptions {
   readonly defaultKeyFile?: string;
 }
 
-/** A pooled connection and the limiters for its command channels and its control channel (kills). */
+/** A pooled connection, the limiters for its session channels and its control channel (kills), and its worker shells. */
 export interface Connection {
   readonly client: ClientType;
   readonly channels: Limiter;
   readonly control: Limiter;
+  readonly workers: WorkerSet;
 }
 
 const DEFAULT_CHANNELS = 9;
@@ -112,7 +115,8 @@ export class SshPool {
       throw new Error(`ssh ${host.name}: the pool was closed while connecting`);
     }
     this.opened++;
-    return { client, channels: new Limiter(this.opts.maxChannelsPerConnection ?? DEFAULT_CHANNELS), control: new Limiter(1) };
+    const channels = new Limiter(this.opts.maxChannelsPerConnection ?? DEFAULT_CHANNELS);
+    return { client, channels, control: new Limiter(1), workers: new WorkerSet(client, channels) };
   }
 
   /**

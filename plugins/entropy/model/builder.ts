@@ -9,6 +9,11 @@ export const DEFAULT_ACTION_SECONDS = 1;
 
 const MEMORY_RESOURCES = ["mem", "memory", "ram"];
 
+/** Migration duration of a VM of `mib` MiB of memory (the default duration when it states none). */
+export function memoryMigrationSeconds(mib: number): number {
+  return mib > 0 ? (mib * 1048576) / MIGRATION_BYTES_PER_SECOND : DEFAULT_ACTION_SECONDS;
+}
+
 export interface NodeSpec {
   readonly online?: boolean;
   readonly capacity: Readonly<Record<string, number>>;
@@ -97,10 +102,7 @@ export class ProblemBuilder {
         host[v] = this.nodeIndex(s.host);
       }
     });
-    const memorySeconds = (v: number): number => {
-      const mib = memRc < 0 ? 0 : demand[memRc][v];
-      return mib > 0 ? (mib * 1048576) / MIGRATION_BYTES_PER_SECOND : DEFAULT_ACTION_SECONDS;
-    };
+    const memorySeconds = (v: number): number => memoryMigrationSeconds(memRc < 0 ? 0 : demand[memRc][v]);
     return {
       nodes,
       vms,

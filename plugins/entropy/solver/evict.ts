@@ -19,8 +19,7 @@ export function chooseEvictions(
   const left = [...excess];
   const pool = [...candidates];
   const chosen: number[] = [];
-  const over = (): boolean => left.some((x) => x > EPS);
-  while (over() && pool.length > 0) {
+  while (pool.length > 0 && over(left)) {
     let best = -1;
     let bestScore = -1;
     for (let i = 0; i < pool.length; i++) {
@@ -45,4 +44,10 @@ export function chooseEvictions(
     for (let k = 0; k < left.length; k++) left[k] += size(vm, k);
     return false;
   });
+}
+
+// Module-level, not a closure per call: the loader's keepNames wraps every named closure it creates.
+function over(left: readonly number[]): boolean {
+  for (const x of left) if (x > EPS) return true;
+  return false;
 }

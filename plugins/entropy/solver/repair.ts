@@ -53,11 +53,11 @@ export function repairOnce(p: Problem, targets: Targets, budget: Budget, variati
   // Constraints first, so overloaded nodes count the VMs that leave anyway; again after, for group sums.
   misplaced();
   const cost = (v: number): number => p.durations.migrate[v] * variation.costNoise(v);
+  const size = (v: number, r: number): number => targets.demand[r][v];
   for (let n = 0; n < p.nodes.length; n++) {
     const excess = pl.excess(n);
     if (excess.every((x) => x <= 0)) continue;
     const movable = pl.vmsOn(n).filter((v) => !targets.pinned[v]);
-    const size = (v: number, r: number): number => targets.demand[r][v];
     for (const v of chooseEvictions(movable, excess, size, cost, budget)) free(v);
   }
   misplaced();
