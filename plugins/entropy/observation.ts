@@ -64,7 +64,7 @@ export function solveObservationDetailed(obs: Observation, options: ObservationS
  * would build, without its per-element maps, which at 100,000 nodes cost
  * more than the solve itself.
  */
-function problemOf(obs: Observation, wanted: ReadonlySet<string> | null): Problem {
+export function problemOf(obs: Observation, wanted: ReadonlySet<string> | null): Problem {
   const index = new Map<string, number>();
   const nodes: string[] = [];
   const nodeOnline: boolean[] = [];
