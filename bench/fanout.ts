@@ -18,6 +18,7 @@ const HOSTS = 100;
 /** Hosts of the tree-versus-direct comparison: the same pool (one subnet, so relays reach every host). */
 const ALL_HOSTS = 200;
 const BROADCAST_HOSTS = 20;
+const WARM_ROUNDS = 5;
 const MIB = 100;
 const SSH_OPTS = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "BatchMode=yes", "LogLevel=ERROR"];
 
@@ -42,10 +43,10 @@ async function main(): Promise<void> {
 
     const direct = new SshRunner({ hostKeyPolicy: { mode: "strict", knownHostsFile: pool.knownHostsFile } });
     const directCold = await timed("g5k-flow direct cold", () => remote(cmd, hosts, direct).run(), allOk(hosts));
-    const directWarm = Math.min(
-      await timed("g5k-flow direct warm", () => remote(cmd, hosts, direct).run(), allOk(hosts)),
-      await timed("g5k-flow direct warm (again)", () => remote(cmd, hosts, direct).run(), allOk(hosts)),
-    );
+    // Best of five warm rounds (each under a second): on a shared machine one round can land on another's burst.
+    const warmRounds: number[] = [];
+    for (let i = 0; i < WARM_ROUNDS; i++) warmRounds.push(await timed(`g5k-flow direct warm (round ${i + 1})`, () => remote(cmd, hosts, direct).run(), allOk(hosts)));
+    const directWarm = Math.min(...warmRounds);
     await direct.close();
 
     const tree = new TreeRunner(new SshRunner({ hostKeyPolicy: { mode: "strict", knownHostsFile: pool.knownHostsFile } }));

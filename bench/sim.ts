@@ -24,18 +24,22 @@ interface ScaleResult {
   simulatedSeconds: number;
   setupSeconds: number;
   wallSeconds: number;
+  /** CPU time of the child (user + system): what the wall time would be on an idle core, on a shared machine. */
+  cpuSeconds: number;
   events: number;
   eventsPerSecond: number;
   peakRssMiB: number;
 }
 
 function measure(pms: number): ScaleResult {
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const cluster = createSimCluster({ seed: 1, nodes: pms, vmsPerNode: VMS_PER_PM, load: { kind: "gaussian", mean: 0.6, std: 0.2 } });
   const t1 = performance.now();
   cluster.run(SIMULATED_SECONDS);
   const events = cluster.metrics().counters.events;
   const t2 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   const runSeconds = (t2 - t1) / 1000;
   return {
     pms,
@@ -43,6 +47,7 @@ function measure(pms: number): ScaleResult {
     simulatedSeconds: SIMULATED_SECONDS,
     setupSeconds: round((t1 - t0) / 1000),
     wallSeconds: round((t2 - t0) / 1000),
+    cpuSeconds: round((cpu.user + cpu.system) / 1e6),
     events,
     eventsPerSecond: Math.round(events / runSeconds),
     // resourceUsage().maxRSS is the process's peak resident set, in KiB.
@@ -71,7 +76,7 @@ if (args[0] === "--child") {
     const r = runChild(pms);
     results.push(r);
     console.log(
-      `${String(r.pms).padStart(6)} PMs ${String(r.vms).padStart(6)} VMs  ${r.simulatedSeconds} s simulated  wall ${r.wallSeconds.toFixed(3)} s (setup ${r.setupSeconds.toFixed(3)} s)  ` +
+      `${String(r.pms).padStart(6)} PMs ${String(r.vms).padStart(6)} VMs  ${r.simulatedSeconds} s simulated  wall ${r.wallSeconds.toFixed(3)} s (setup ${r.setupSeconds.toFixed(3)} s, CPU ${r.cpuSeconds.toFixed(3)} s)  ` +
         `${r.events} events  ${r.eventsPerSecond.toLocaleString("en")} events/s  peak RSS ${r.peakRssMiB.toFixed(1)} MiB`,
     );
   }

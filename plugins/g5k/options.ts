@@ -76,6 +76,8 @@ const schema = z.object({
   nodeInterface: name.optional(),
   /** Attempts after the first for a node whose provisioning sub-step failed. */
   provisionRetries: z.coerce.number().int().min(0).max(5).default(1),
+  /** Nodes reserved and deployed beyond those asked, each taking the place of a node provisioning excluded (vm5k's spare hosts). */
+  spares: z.coerce.number().int().min(0).max(1000).default(0),
   reattach: bool.default(true),
   keepJobs: bool.default(false),
 });

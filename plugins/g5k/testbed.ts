@@ -68,6 +68,19 @@ export function g5kCredentials(options: G5kOptions, env: Readonly<Record<string,
 }
 
 /** Splits n nodes over k sites as evenly as possible, the first sites taking the remainder. */
+/** Indexes of the spares among reserved nodes (sorted by site): taken from the end of each site's nodes in turn, so every site keeps its share. */
+function sparePicks(nodes: readonly Node[], spares: number): number[] {
+  const bySite = new Map<string, number[]>();
+  nodes.forEach((n, i) => bySite.set(n.labels?.site ?? "", [...(bySite.get(n.labels?.site ?? "") ?? []), i]));
+  const queues = [...bySite.values()];
+  const picks: number[] = [];
+  for (let k = 0; picks.length < Math.min(spares, nodes.length); k = (k + 1) % queues.length) {
+    const i = queues[k]!.pop();
+    if (i !== undefined) picks.push(i);
+  }
+  return picks;
+}
+
 export function splitNodes(n: number, sites: readonly string[]): Record<string, number> {
   if (n < sites.length) throw new UsageError(`g5k: ${n} node(s) cannot be spread over ${sites.length} sites`);
   return Object.fromEntries(sites.map((site, i) => [site, Math.floor(n / sites.length) + (i < n % sites.length ? 1 : 0)]));
@@ -85,6 +98,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
   private runtime: NodeVmRuntime | undefined;
   private runner: SshRunner | undefined;
   private deployed: readonly Node[] = [];
+  /** Reserved beyond the nodes asked (the `spares` option): deployed with them, provisioned only to replace one that failed. */
+  private spareNodes: readonly Node[] = [];
   private readonly nodeAddresses: Readonly<Record<string, string>>;
   private released = false;
   /** OAR job name: the `jobName` option, else one naming this run (runJobName). */
@@ -156,7 +171,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     const cluster = request.where?.cluster ?? this.options.cluster;
     if (cluster && sites.length > 1) throw new UsageError("g5k: 'cluster' names one cluster; leave it out when reserving on several sites");
     const walltime = request.walltime ?? this.options.walltime;
-    const counts = splitNodes(request.nodes, sites);
+    const spares = this.options.spares;
+    const counts = splitNodes(request.nodes + spares, sites);
     const user = this.credentials?.user;
 
     // Jobs another testbed of this process holds are never adopted: its release would delete them under us.
@@ -211,13 +227,28 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     }
     // `cores` asked for: the capacity schedulers and metrics count on each node, at most the real one (overloads made with a few guests).
     const cores = request.cores;
-    return cores === undefined ? nodes : nodes.map((n) => ({ ...n, capacity: { ...n.capacity!, cores: Math.min(cores, n.capacity!.cores) } }));
+    const sized = cores === undefined ? nodes : nodes.map((n) => ({ ...n, capacity: { ...n.capacity!, cores: Math.min(cores, n.capacity!.cores) } }));
+    // Spares: the last nodes of the reservation, one per site in turn from the end.
+    const spareIndex = new Set(sparePicks(sized, spares));
+    this.spareNodes = sized.filter((_, i) => spareIndex.has(i));
+    if (spares) ctx.journal({ event: "g5k-spares", nodes: this.spareNodes.map((n) => n.name) });
+    return sized.filter((_, i) => !spareIndex.has(i));
   }
 
   async deploy(nodes: readonly Node[], options: DeployOptions, ctx: StepContext): Promise<readonly Node[]> {
-    const deployed = await this.timed("deploy", nodes.length, ctx, () => this.kadeploy(nodes, options, ctx));
+    const spares = this.spareNodes.filter((s) => !nodes.some((n) => n.name === s.name));
+    const all = await this.timed("deploy", nodes.length + spares.length, ctx, () => this.kadeploy([...nodes, ...spares], options, ctx));
+    const deployedSpares = all.filter((n) => spares.some((m) => m.name === n.name));
+    const deployed = all.filter((n) => nodes.some((m) => m.name === n.name));
+    // Nodes Kadeploy lost: their places go to deployed spares at once, the rest stay in reserve for provisioning.
+    for (const lost of nodes.filter((n) => !deployed.some((d) => d.name === n.name))) {
+      const spare = deployedSpares.shift();
+      if (!spare) break;
+      deployed.push(spare);
+      ctx.journal({ event: "node-replaced", step: "deploy", node: lost.name, spare: spare.name });
+    }
     // `vms: false`: the nodes only run processes, no hypervisor to make.
-    this.deployed = this.options.provision && options.vms !== false ? (await this.provision(deployed, ctx, options.policy)).nodes : deployed;
+    this.deployed = this.options.provision && options.vms !== false ? (await this.provision(deployed, ctx, options.policy, deployedSpares)).nodes : deployed;
     return this.deployed;
   }
 
@@ -270,14 +301,14 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
    * is). Nodes that keep failing are excluded under `policy` (default: the
    * provisionRetries option, and minDeployed of the nodes must make it).
    */
-  async provision(nodes: readonly Node[], ctx: StepContext, policy?: FailurePolicy): Promise<ProvisionReport> {
+  async provision(nodes: readonly Node[], ctx: StepContext, policy?: FailurePolicy, spares: readonly Node[] = []): Promise<ProvisionReport> {
     const o = this.options;
     const rules: FailurePolicy = policy ?? { retries: o.provisionRetries, require: { fraction: o.minDeployed } };
     const report = await this.timed(
       "provision",
       nodes.length,
       ctx,
-      () => provisionNodes(nodes, this.processRunner(), { libvirtDir: o.libvirtDir, nodeInterface: o.nodeInterface, retries: o.provisionRetries }, ctx, rules),
+      () => provisionNodes(nodes, this.processRunner(), { libvirtDir: o.libvirtDir, nodeInterface: o.nodeInterface, retries: o.provisionRetries }, ctx, rules, spares),
       (r) => ({ substeps: r.stages, skipped: r.skipped, steps: r.steps, failed: r.failed.map((f) => f.node) }),
     );
     this.excluded.push(...report.failed);

@@ -17,7 +17,7 @@ describe("provisioning scripts", () => {
     );
   });
 
-  it("skip packages that dpkg-query finds installed (namespaced nodes share this machine's)", async () => {
+  it("skip packages dpkg holds as installed (namespaced nodes share this machine's)", async () => {
     const r = await execa("sh", ["-c", fullScript(PACKAGES), "packages", "iproute2", "util-linux"]);
     expect(r.stdout.trim()).toBe("skip: all 2 packages installed");
   });

@@ -102,6 +102,16 @@ describe("worker shells on pooled connections", () => {
     await done(runner);
   }, 60_000);
 
+  it("bounds the start of a worker, not the wait for a free session: queued commands outlast their own time limit", async () => {
+    const { hosts } = pool();
+    const runner = newRunner(1);
+    // One session: the last of twelve waits at least 5.5 s, past its 2 + 0.1 + 2 s limit for getting a worker.
+    const ranks = [...Array(12).keys()];
+    const rs = await Promise.all(ranks.map((i) => runner.exec(hosts[0], i, { ...sh("sleep 0.5; echo $1", String(i)), timeout: 2, killAfter: 0.1 })));
+    expect(rs.map((r) => [r.status, r.stdout])).toEqual(ranks.map((i) => ["ok", `${i}\n`]));
+    await done(runner);
+  }, 60_000);
+
   it("gives a command EOF on stdin and keeps its directory and variables from the next command", async () => {
     const { hosts } = pool();
     const runner = newRunner();

@@ -10,7 +10,7 @@ export const CLOSE_GRACE_MS = 2000;
 /** The pgid marker comes first on stderr; past this much stderr without it, stop looking. */
 const MARKER_SEARCH_BYTES = 4096;
 /** How long a command without a time limit may wait for its session channel. */
-export const OPEN_LIMIT_MS = 60_000;
+const OPEN_LIMIT_MS = 60_000;
 
 /**
  * Runs one remote command string on a pooled connection and collects its

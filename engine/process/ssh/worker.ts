@@ -4,7 +4,7 @@ import type { Client, ClientChannel } from "ssh2";
 import type { CommandSpec, HostResult } from "../types.ts";
 import { ABORTED, DEFAULT_KILL_AFTER, noProcess, remoteStatus, unreachable } from "../result.ts";
 import { killSessionCommand, splitPgid, WORKER_PROLOGUE, WORKER_SHELL, workerLine } from "../quote.ts";
-import { CLOSE_GRACE_MS, control, OPEN_LIMIT_MS } from "./exec.ts";
+import { CLOSE_GRACE_MS, control } from "./exec.ts";
 import { MarkerScan } from "./marker.ts";
 import type { Connection } from "./pool.ts";
 
@@ -163,10 +163,10 @@ export class Worker {
 
 /**
  * Starts a worker shell on a session channel of `client` and resolves once
- * it has reported its process group. `release` gives the session slot back
- * when the channel closes (or at once if it never opens).
+ * it has reported its pid (its session), within `limitMs`. `release` gives
+ * the session slot back when the channel closes (or at once if it never opens).
  */
-export function spawnWorker(client: Client, release: () => void, gone: (w: Worker) => void): Promise<Worker> {
+export function spawnWorker(client: Client, release: () => void, gone: (w: Worker) => void, limitMs: number): Promise<Worker> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (why: unknown) => {
@@ -176,7 +176,7 @@ export function spawnWorker(client: Client, release: () => void, gone: (w: Worke
       release();
       reject(why instanceof Error ? why : new Error(String(why)));
     };
-    const timer = setTimeout(() => fail(new Error(`no worker shell within ${OPEN_LIMIT_MS / 1000} s (server unresponsive)`)), OPEN_LIMIT_MS);
+    const timer = setTimeout(() => fail(new Error(`no worker shell within ${limitMs / 1000} s (server unresponsive)`)), limitMs);
     try {
       client.exec(WORKER_SHELL, (e, ch) => {
         if (e) return fail(e);

@@ -26,8 +26,12 @@ export class WorkerSet {
     this.ended.catch(() => undefined);
   }
 
-  /** An idle worker, a worker given back by another command, or a new one on a free slot, whichever comes first. */
-  take(): Promise<Worker> {
+  /**
+   * An idle worker, a worker given back by another command, or a new one on
+   * a free slot, whichever comes first; a new one must answer within `openMs`
+   * (the wait for a slot itself is not bounded, as for an exec channel).
+   */
+  take(openMs: number): Promise<Worker> {
     const ready = this.idle.pop();
     if (ready) return Promise.resolve(ready);
     return new Promise((resolve, reject) => {
@@ -45,7 +49,7 @@ export class WorkerSet {
         if (done) return release(); // handed a worker just before
         done = true;
         this.takers.splice(this.takers.indexOf(handed), 1);
-        Promise.race([spawnWorker(this.client, release, (w) => this.forget(w)), this.ended]).then(resolve, reject);
+        Promise.race([spawnWorker(this.client, release, (w) => this.forget(w), openMs), this.ended]).then(resolve, reject);
       }, () => undefined); // handed a worker meanwhile
     });
   }
@@ -78,20 +82,18 @@ export async function workOn(conn: Connection, host: string, remote: string, com
   return w.run(conn, host, remote, command, start, signal, (done) => conn.workers.give(done));
 }
 
-/** A worker, or why there is none: the command's limit passed, or an abort. */
-function obtain(set: WorkerSet, host: string, limitMs: number, start: number, signal?: AbortSignal): Promise<Worker | HostResult> {
+/** A worker, or why there is none: it did not answer in time, or an abort came first. */
+function obtain(set: WorkerSet, host: string, openMs: number, start: number, signal?: AbortSignal): Promise<Worker | HostResult> {
   return new Promise((resolve) => {
     let waiting = true;
     const settle = (r: Worker | HostResult) => {
       waiting = false;
-      clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       resolve(r);
     };
-    const timer = setTimeout(() => settle(unreachable(host, `no worker shell within ${limitMs / 1000} s (server unresponsive)`, start)), limitMs);
     const onAbort = () => settle(noProcess(host, "failed", ABORTED, start));
     signal?.addEventListener("abort", onAbort, { once: true });
-    set.take().then(
+    set.take(openMs).then(
       (w) => (waiting ? settle(w) : set.give(w)),
       (err) => waiting && settle(unreachable(host, err, start)),
     );

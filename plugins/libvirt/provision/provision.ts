@@ -61,10 +61,16 @@ function subSteps(options: ProvisionOptions): SubStep[] {
   ];
 }
 
-/** Every sub-step's check in one command (scripts.ts, probeScript): exit 0 and the host UUID on a node provisioned already. */
+/**
+ * Every sub-step's check in one command (scripts.ts, probeScript): exit 0
+ * and the host UUID on a node provisioned already. Verify, the last, gets
+ * one attempt: a bare node's libvirtd is not waited for.
+ */
 function probe(steps: readonly SubStep[], timeout: Seconds): CommandSpec {
-  const scripts = steps.map((s, i) => (i < steps.length - 1 ? s.script.check : fullScript(s.script)));
-  return { argv: ["sh", "-c", probeScript(steps.map((s) => s.args.length)), "provision-probe", ...scripts, ...steps.flatMap((s) => s.args)], timeout };
+  const last = steps.length - 1;
+  const scripts = steps.map((s, i) => (i < last ? s.script.check : fullScript(s.script)));
+  const args = steps.map((s, i) => (i < last ? s.args : [...s.args, "1"]));
+  return { argv: ["sh", "-c", probeScript(args.map((a) => a.length)), "provision-probe", ...scripts, ...args.flat()], timeout };
 }
 
 const reasonOf = (r: HostResult): string => (r.stderr.trim().split("\n").at(-1) || r.error || r.status).slice(0, 300);
@@ -75,74 +81,92 @@ const reasonOf = (r: HostResult): string => (r.stderr.trim().split("\n").at(-1) 
  * then a check that it answers with that UUID). First, one command per
  * node checks every sub-step at once: nodes provisioned already are done
  * there (provisioning again costs one round trip), the others go through
- * the sub-steps. Each sub-step runs on all the nodes still in at once through the engine's fan-out (a relay tree
- * beyond TREE_THRESHOLD nodes); nodes where it fails run it again, alone,
- * up to `retries` times, and are then excluded: the journal names each one
- * with its sub-step and reason. Fewer nodes left than the policy requires
+ * the sub-steps. Each sub-step runs on all the nodes still in at once
+ * through the engine's fan-out (a relay tree beyond TREE_THRESHOLD nodes);
+ * nodes where it fails run it again, alone, up to `retries` times, and are
+ * then excluded: the journal names each one with its sub-step and reason.
+ * Excluded nodes are replaced by `spares` (deployed nodes held in reserve)
+ * while some are left, each spare provisioned the same way (journal
+ * `node-replaced`). Fewer nodes left than the policy requires of `nodes`
  * (default: all) is a PolicyError. Idempotent: run on provisioned nodes,
  * every sub-step finds its work done.
  */
-export async function provisionNodes(nodes: readonly Node[], runner: SshRunner, options: ProvisionOptions, ctx: StepContext, policy: FailurePolicy = {}): Promise<ProvisionReport> {
+export async function provisionNodes(nodes: readonly Node[], runner: SshRunner, options: ProvisionOptions, ctx: StepContext, policy: FailurePolicy = {}, spares: readonly Node[] = []): Promise<ProvisionReport> {
   checkPolicy(policy);
   const retries = policy.retries ?? options.retries;
-  const fanout: ProcessRunner = nodes.length > TREE_THRESHOLD ? new TreeRunner(runner) : runner;
+  const fanout: ProcessRunner = nodes.length + spares.length > TREE_THRESHOLD ? new TreeRunner(runner) : runner;
   const failed: Array<{ node: string; stage: string; reason: string }> = [];
   const stages: Record<string, Seconds> = {};
   let skipped = 0;
   let steps = 0;
   const uuids = new Map<string, string>();
   const plan = subSteps(options);
-  const p0 = Date.now();
-  const probed = await remote(probe(plan, options.timeout ?? 600), nodes, fanout, { name: "provision probe" }).run(ctx.signal);
-  ctx.signal.throwIfAborted();
-  const ready = new Set(probed.results.filter((r) => r.status === "ok").map((r) => r.host));
-  for (const r of probed.results) if (r.status === "ok") uuids.set(r.host, r.stdout.trim().split("\n").at(-1)!);
-  skipped += ready.size * (plan.length - 1); // verify reads, it never skips
-  steps += ready.size * plan.length;
-  stages.probe = (Date.now() - p0) / 1000;
-  ctx.journal({ event: "provision-probe", ready: ready.size, todo: nodes.length - ready.size, seconds: stages.probe });
-  let alive = nodes.filter((n) => !ready.has(n.name));
-  for (const step of alive.length > 0 ? plan : []) {
-    const t0 = Date.now();
-    let todo = alive;
-    const done = new Map<string, HostResult>();
-    for (let attempt = 0; todo.length > 0 && attempt <= retries; attempt++) {
-      const report = await remote(step.command, todo, fanout, { name: `provision ${step.name}` }).run(ctx.signal);
-      ctx.signal.throwIfAborted();
-      const bad: Node[] = [];
-      for (const [i, r] of report.results.entries()) {
-        if (r.status === "ok") done.set(r.host, r);
-        else {
-          bad.push(todo[i]!);
-          if (attempt < retries) ctx.journal({ event: "provision-retry", node: r.host, stage: step.name, attempt: attempt + 1, reason: reasonOf(r) });
+  const timed = (name: string, t0: number): Seconds => (stages[name] = (stages[name] ?? 0) + (Date.now() - t0) / 1000);
+
+  /** One batch of nodes through the probe, then the sub-steps where it failed: the nodes that came out. */
+  const pass = async (batch: readonly Node[]): Promise<Node[]> => {
+    const p0 = Date.now();
+    const probed = await remote(probe(plan, options.timeout ?? 600), batch, fanout, { name: "provision probe" }).run(ctx.signal);
+    ctx.signal.throwIfAborted();
+    const ready = new Set(probed.results.filter((r) => r.status === "ok").map((r) => r.host));
+    for (const r of probed.results) if (r.status === "ok") uuids.set(r.host, r.stdout.trim().split("\n").at(-1)!);
+    skipped += ready.size * (plan.length - 1); // verify reads, it never skips
+    steps += ready.size * plan.length;
+    ctx.journal({ event: "provision-probe", ready: ready.size, todo: batch.length - ready.size, seconds: timed("probe", p0) });
+    let alive = batch.filter((n) => !ready.has(n.name));
+    for (const step of alive.length > 0 ? plan : []) {
+      const t0 = Date.now();
+      let todo = alive;
+      const done = new Map<string, HostResult>();
+      for (let attempt = 0; todo.length > 0 && attempt <= retries; attempt++) {
+        const report = await remote(step.command, todo, fanout, { name: `provision ${step.name}` }).run(ctx.signal);
+        ctx.signal.throwIfAborted();
+        const bad: Node[] = [];
+        for (const [i, r] of report.results.entries()) {
+          if (r.status === "ok") done.set(r.host, r);
           else {
-            failed.push({ node: r.host, stage: step.name, reason: reasonOf(r) });
-            ctx.journal({ event: "provision-failed", node: r.host, stage: step.name, reason: reasonOf(r) });
-            ctx.log(`provision: ${r.host} excluded: ${step.name}: ${reasonOf(r)}`);
+            bad.push(todo[i]!);
+            if (attempt < retries) ctx.journal({ event: "provision-retry", node: r.host, stage: step.name, attempt: attempt + 1, reason: reasonOf(r) });
+            else {
+              failed.push({ node: r.host, stage: step.name, reason: reasonOf(r) });
+              ctx.journal({ event: "provision-failed", node: r.host, stage: step.name, reason: reasonOf(r) });
+              ctx.log(`provision: ${r.host} excluded: ${step.name}: ${reasonOf(r)}`);
+            }
           }
         }
+        todo = bad;
       }
-      todo = bad;
+      alive = alive.filter((n) => done.has(n.name));
+      const skips = [...done.values()].filter((r) => r.stdout.trim().split("\n").at(-1)?.startsWith("skip")).length;
+      skipped += skips;
+      steps += done.size;
+      if (step.name === "verify") for (const [node, r] of done) uuids.set(node, r.stdout.trim().split("\n").at(-1)!);
+      ctx.journal({ event: "provision-stage", stage: step.name, ok: done.size, skipped: skips, failed: todo.length, seconds: timed(step.name, t0) });
     }
-    alive = alive.filter((n) => done.has(n.name));
-    const skips = [...done.values()].filter((r) => r.stdout.trim().split("\n").at(-1)?.startsWith("skip")).length;
-    skipped += skips;
-    steps += done.size;
-    stages[step.name] = (Date.now() - t0) / 1000;
-    if (step.name === "verify") for (const [node, r] of done) uuids.set(node, r.stdout.trim().split("\n").at(-1)!);
-    ctx.journal({ event: "provision-stage", stage: step.name, ok: done.size, skipped: skips, failed: todo.length, seconds: stages[step.name] });
-  }
-  alive = nodes.filter((n) => ready.has(n.name) || alive.includes(n));
-  // Migrations between two nodes reporting one host UUID are refused by libvirt: a node that shares one is not a hypervisor we can use.
-  const owners = new Map<string, string>();
-  for (const [node, uuid] of uuids) {
-    const other = owners.get(uuid);
-    if (other === undefined) owners.set(uuid, node);
-    else {
-      failed.push({ node, stage: "verify", reason: `host UUID ${uuid} also reported by ${other}` });
-      ctx.journal({ event: "provision-failed", node, stage: "verify", reason: `host UUID ${uuid} also reported by ${other}` });
-      alive = alive.filter((n) => n.name !== node);
-    }
+    const out = batch.filter((n) => ready.has(n.name) || alive.includes(n));
+    // Migrations between two nodes reporting one host UUID are refused by libvirt: a node that shares one is not a hypervisor we can use.
+    const owners = new Map([...uuids].filter(([node]) => !batch.some((n) => n.name === node)).map(([node, uuid]) => [uuid, node]));
+    return out.filter((n) => {
+      const uuid = uuids.get(n.name)!;
+      const other = owners.get(uuid);
+      if (other === undefined) {
+        owners.set(uuid, n.name);
+        return true;
+      }
+      uuids.delete(n.name);
+      failed.push({ node: n.name, stage: "verify", reason: `host UUID ${uuid} also reported by ${other}` });
+      ctx.journal({ event: "provision-failed", node: n.name, stage: "verify", reason: `host UUID ${uuid} also reported by ${other}` });
+      return false;
+    });
+  };
+
+  const alive = await pass(nodes);
+  const vacant = nodes.filter((n) => !alive.includes(n)).map((n) => n.name);
+  const left = [...spares];
+  while (vacant.length > 0 && left.length > 0) {
+    const came = await pass(left.splice(0, vacant.length));
+    for (const spare of came) ctx.journal({ event: "node-replaced", step: "provision", node: vacant.shift(), spare: spare.name });
+    alive.push(...came);
   }
   const need = required(policy, nodes.length);
   if (failed.length) ctx.journal({ event: "nodes-excluded", step: "provision", nodes: failed.map((f) => f.node), stages: failed.map((f) => f.stage) });

@@ -22,13 +22,13 @@ export interface SubStepScript {
 
 export const fullScript = (s: SubStepScript): string => `${s.check}\n${s.apply}`;
 
-/** $@: packages. Installs only the missing ones (dpkg-query), then checks them all. */
+/** $@: packages. Installs only the missing ones (no file list in dpkg's database), then checks them with dpkg-query. */
 export const PACKAGES: SubStepScript = {
   check: [
-    // One dpkg-query for all: a package it does not list, or lists as not installed, is missing.
-    `have=$(dpkg-query -W -f='\${Package} \${Status}\\n' "$@" 2>/dev/null | awk '/ install ok installed$/ {print $1}')`,
+    // dpkg's file list of each package, tested in the shell: dpkg-query would parse the whole status database, the
+    // slowest part of a no-op. apt-get and dpkg-query check what is installed when something is missing.
     'missing=""',
-    'for p in "$@"; do printf "%s\\n" "$have" | grep -qx "$p" || missing="$missing $p"; done',
+    'for p in "$@"; do found=""; for f in "/var/lib/dpkg/info/$p.list" "/var/lib/dpkg/info/$p":*.list; do [ -e "$f" ] && found=1; done; [ -n "$found" ] || missing="$missing $p"; done',
     'if [ -z "$missing" ] && id libvirt-qemu >/dev/null 2>&1; then echo "skip: all $# packages installed"; exit 0; fi',
   ].join("\n"),
   apply: [
@@ -114,12 +114,17 @@ export const LIBVIRTD: SubStepScript = {
   ].join("\n"),
 };
 
-/** $1: the URI virsh reaches the node's libvirtd at. Prints the host UUID it reports (checked unique by the caller). Nothing to skip: it only reads. */
+/**
+ * $1: the URI virsh reaches the node's libvirtd at; $2: attempts, a second
+ * apart (default 30: a daemon just started may take that long). Prints the
+ * host UUID it reports (checked unique by the caller). Nothing to skip: it
+ * only reads.
+ */
 export const VERIFY: SubStepScript = {
   check: "",
   apply: [
     'i=0',
-    'until out=$(virsh -q -c "$1" capabilities 2>&1); do i=$((i+1)); [ $i -lt 30 ] || { echo "libvirtd does not answer on $1: $(printf %s "$out" | head -c 200)" >&2; exit 1; }; sleep 1; done',
+    'until out=$(virsh -q -c "$1" capabilities 2>&1); do i=$((i+1)); [ $i -lt "${2:-30}" ] || { echo "libvirtd does not answer on $1: $(printf %s "$out" | head -c 200)" >&2; exit 1; }; sleep 1; done',
     `uuid=$(printf %s "$out" | sed -n 's:.*<uuid>\\(.*\\)</uuid>.*:\\1:p' | head -n 1)`,
     '[ -n "$uuid" ] || { echo "libvirtd on $1 reports no host UUID" >&2; exit 1; }',
     'echo "$uuid"',
@@ -129,19 +134,25 @@ export const VERIFY: SubStepScript = {
 /**
  * One command checking every sub-step on a node: each check runs in its own
  * `sh -c` with its own arguments (`counts[i]` of them, in order after the
- * scripts), and a check that falls through (work to do) fails the probe;
- * the last script runs whole (verify: it prints the host UUID). Built from
- * constants and argument numbers only: values still arrive as positional
- * parameters.
+ * scripts), all at once (a no-op's cost is then its slowest check, not their
+ * sum); a check that falls through (work to do) fails the probe. The last
+ * script runs whole once they all passed (verify: it prints the host UUID;
+ * on a bare node it never connects to whatever holds libvirt's port). Built from constants
+ * and argument numbers only: values still arrive as positional parameters.
  */
 export function probeScript(counts: readonly number[]): string {
-  const lines: string[] = [];
+  const checks: string[] = [];
+  const waits: string[] = [];
+  let last = "";
   let next = counts.length + 1; // $1..$n: the scripts, then their arguments
   counts.forEach((count, i) => {
     const args = Array.from({ length: count }, (_, k) => `"\${${next + k}}"`).join(" ");
     next += count;
     const script = `"\${${i + 1}}"`;
-    lines.push(i < counts.length - 1 ? `sh -c "$(printf '%s\\nexit 3' ${script})" probe-${i} ${args} >/dev/null || exit 1` : `exec sh -c ${script} probe-${i} ${args}`);
+    if (i < counts.length - 1) {
+      checks.push(`sh -c "$(printf '%s\\nexit 3' ${script})" probe-${i} ${args} >/dev/null & p${i}=$!`);
+      waits.push(`wait "$p${i}" || exit 1`);
+    } else last = `exec sh -c ${script} probe-${i} ${args}`;
   });
-  return lines.join("\n");
+  return [...checks, ...waits, last].join("\n");
 }

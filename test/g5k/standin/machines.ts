@@ -7,6 +7,7 @@
  * run against the stand-in provisions its nodes from bare, every time.
  */
 import { rm } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import type { Host } from "../../../engine/hosts.ts";
 import { LIBVIRT_TCP_PORT, NODE_VM_BRIDGE } from "../../../plugins/libvirt/index.ts";
@@ -59,6 +60,12 @@ export async function bareMachines(prefix: string, fqdns: readonly string[], add
     if (brokenLibvirtd.has(fqdn)) {
       const holder = execa("ip", ["netns", "exec", host.name, ...PORT_HOLDER], { reject: false, detached: true, stdio: "ignore" });
       holder.unref();
+      // Held before the reinstall ends: a loaded machine may start nc after the provisioning's libvirtd took the port.
+      for (let tries = 0; tries < 100; tries++) {
+        const listening = await execa("ip", ["netns", "exec", host.name, "ss", "-Hltn", `sport = :${LIBVIRT_TCP_PORT}`], { reject: false });
+        if (listening.stdout.trim()) break;
+        await sleep(100);
+      }
     }
   };
   const reinstall = async (names: readonly string[]): Promise<void> => {
