@@ -1,7 +1,7 @@
 import type { Observation } from "../../engine/cluster.ts";
 import { Root } from "./constraints/root.ts";
 import { DEFAULT_ACTION_SECONDS, memoryMigrationSeconds } from "./model/builder.ts";
-import type { Problem } from "./model/problem.ts";
+import type { Problem, VmStatus } from "./model/problem.ts";
 import { solve, type SolveOptions } from "./solver/solve.ts";
 
 export interface PlannedMigration {
@@ -64,44 +64,54 @@ export function solveObservationDetailed(obs: Observation, options: ObservationS
  * would build, without its per-element maps, which at 100,000 nodes cost
  * more than the solve itself.
  */
-function problemOf(obs: Observation, wanted: ReadonlySet<string> | null): Problem {
+export function problemOf(obs: Observation, wanted: ReadonlySet<string> | null): Problem {
   const index = new Map<string, number>();
   const nodes: string[] = [];
   const nodeOnline: boolean[] = [];
+  const cores: number[] = [];
+  const memory: number[] = [];
   for (const n of obs.nodes) {
     if (wanted && !wanted.has(n.name)) continue;
     index.set(n.name, nodes.length);
     nodes.push(n.name);
     nodeOnline.push(n.online);
+    cores.push(n.cores);
+    memory.push(n.memoryMiB);
   }
-  const cores = new Float64Array(nodes.length);
-  const memory = new Float64Array(nodes.length);
-  for (const n of obs.nodes) {
-    const i = index.get(n.name);
-    if (i === undefined) continue;
-    cores[i] = n.cores;
-    memory[i] = n.memoryMiB;
-  }
-  const kept = obs.vms.filter((v) => index.has(v.node));
-  const host = Int32Array.from(kept, (v) => index.get(v.node)!);
-  const memoryDemand = Float64Array.from(kept, (v) => v.memoryMiB);
+  const vms: string[] = [];
+  const hosts: number[] = [];
+  const cpu: number[] = [];
+  const mib: number[] = [];
   const constraints: Root[] = [];
-  kept.forEach((v, i) => {
-    if (v.migrating) constraints.push(new Root(i));
-  });
+  // VMs come grouped by node: one map lookup per run of VMs on one node, not per VM.
+  let lastNode: string | undefined;
+  let last = -1;
+  for (const v of obs.vms) {
+    if (v.node !== lastNode) {
+      lastNode = v.node;
+      last = index.get(v.node) ?? -1;
+    }
+    if (last < 0) continue;
+    if (v.migrating) constraints.push(new Root(vms.length));
+    vms.push(v.name);
+    hosts.push(last);
+    cpu.push(v.cpuDemand);
+    mib.push(v.memoryMiB);
+  }
+  const memoryDemand = Float64Array.from(mib);
   return {
     nodes,
-    vms: kept.map((v) => v.name),
+    vms,
     resources: ["cpu", "mem"],
     nodeOnline,
-    capacity: [cores, memory],
-    vmStatus: kept.map(() => "running"),
-    host,
-    demand: [Float64Array.from(kept, (v) => v.cpuDemand), memoryDemand],
+    capacity: [Float64Array.from(cores), Float64Array.from(memory)],
+    vmStatus: new Array<VmStatus>(vms.length).fill("running"),
+    host: Int32Array.from(hosts),
+    demand: [Float64Array.from(cpu), memoryDemand],
     durations: {
       migrate: memoryDemand.map(memoryMigrationSeconds),
-      bootVm: new Float64Array(kept.length).fill(DEFAULT_ACTION_SECONDS),
-      shutdownVm: new Float64Array(kept.length).fill(DEFAULT_ACTION_SECONDS),
+      bootVm: new Float64Array(vms.length).fill(DEFAULT_ACTION_SECONDS),
+      shutdownVm: new Float64Array(vms.length).fill(DEFAULT_ACTION_SECONDS),
       bootNode: new Float64Array(nodes.length).fill(DEFAULT_ACTION_SECONDS),
       shutdownNode: new Float64Array(nodes.length).fill(DEFAULT_ACTION_SECONDS),
     },

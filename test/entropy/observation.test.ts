@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Observation } from "../../engine/cluster.ts";
+import fc from "fast-check";
 import { solveObservation } from "../../plugins/entropy/index.ts";
+import { Root } from "../../plugins/entropy/constraints/root.ts";
+import { ProblemBuilder } from "../../plugins/entropy/model/builder.ts";
+import { problemOf } from "../../plugins/entropy/observation.ts";
 
 function observation(loads: Record<string, number[]>, cores = 4): Observation {
   const nodes = Object.keys(loads).map((name) => ({ name, cores, memoryMiB: 8192, online: true }));
@@ -46,5 +50,36 @@ describe("solveObservation (the DVMS bridge)", () => {
   it("counts the same work for the same observation (deterministic compute time)", () => {
     const obs = observation({ a: [2, 2, 1.5], b: [3.5], c: [1], d: [0.5, 3.9] });
     expect(solveObservation(obs).work).toBe(solveObservation(obs).work);
+  });
+});
+
+describe("problemOf (the observation as a Problem, in one pass)", () => {
+  it("builds what ProblemBuilder builds: same elements, capacities, demands, hosts, durations and rooted VMs", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ cores: fc.integer({ min: 1, max: 8 }), online: fc.boolean(), vms: fc.array(fc.record({ cpu: fc.double({ min: 0, max: 2, noNaN: true }), mib: fc.integer({ min: 0, max: 4096 }), migrating: fc.boolean() }), { maxLength: 4 }) }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 0, max: 63 }),
+        (spec, mask) => {
+          const obs: Observation = {
+            time: 0,
+            nodes: spec.map((n, i) => ({ name: `n${i}`, cores: n.cores, memoryMiB: 8192, online: n.online })),
+            vms: spec.flatMap((n, i) => n.vms.map((v, j) => ({ name: `n${i}-v${j}`, node: `n${i}`, vcpus: 2, memoryMiB: v.mib, cpuDemand: v.cpu, migrating: v.migrating }))),
+          };
+          const wanted = new Set(obs.nodes.filter((_, i) => (mask >> i) & 1).map((n) => n.name));
+          const b = new ProblemBuilder();
+          for (const n of obs.nodes) if (wanted.has(n.name)) b.node(n.name, { online: n.online, capacity: { cpu: n.cores, mem: n.memoryMiB } });
+          for (const v of obs.vms) if (b.hasNode(v.node)) b.vm(v.name, { host: v.node, demand: { cpu: v.cpuDemand, mem: v.memoryMiB } });
+          for (const v of obs.vms) if (v.migrating && b.hasVm(v.name)) b.constrain(new Root(b.vmIndex(v.name)));
+          if (wanted.size === 0) return;
+          const expected = b.build();
+          const got = problemOf(obs, wanted);
+          const { constraints: ec, ...e } = expected;
+          const { constraints: gc, ...g } = got;
+          expect(g).toEqual(e);
+          expect(gc.map((c) => (c as Root).vm)).toEqual(ec.map((c) => (c as Root).vm));
+        },
+      ),
+      { seed: 13, numRuns: 200 },
+    );
   });
 });
