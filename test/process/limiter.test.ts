@@ -21,4 +21,27 @@ describe("Limiter", () => {
       { seed: 3, numRuns: 60 },
     );
   });
+
+  it("asks for a slot back when a taker has to wait, and lets an aborted taker leave the queue", async () => {
+    const l = new Limiter(1);
+    let asked = 0;
+    l.onFull = () => asked++;
+    const first = await l.take();
+    expect(asked).toBe(0);
+    const ac = new AbortController();
+    const gaveUp = l.take(ac.signal);
+    const second = l.take();
+    expect([asked, l.queued]).toEqual([2, 2]);
+    ac.abort();
+    await expect(gaveUp).rejects.toThrow(/no longer waiting/);
+    expect(l.queued).toBe(1);
+    first();
+    first(); // given back once only
+    const release = await second;
+    const third = l.take();
+    expect(l.queued).toBe(1); // the second give-back of the first slot freed nothing
+    release();
+    (await third)();
+    await expect(l.take(AbortSignal.abort())).resolves.toBeTypeOf("function"); // a free slot is taken even so
+  });
 });

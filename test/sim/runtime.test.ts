@@ -12,6 +12,32 @@ describe("sim ClusterRuntime", () => {
     expect(big.runtime.observe(["pm-11999"]).nodes[0].name).toBe("pm-11999");
   });
 
+  it("knows exactly its own names: other widths, non-digits and indices past the count are unknown", () => {
+    const c = createSimCluster({ seed: 1, nodes: 12, vmsPerNode: 2 });
+    expect(c.runtime.observe(["pm-0011"]).vms.map((v) => v.name)).toEqual(["vm-00022", "vm-00023"]);
+    for (const bad of ["pm-0012", "pm-011", "pm-00011", "pm-00a1", "pm-+011", "vm-0001", ""]) {
+      expect(() => c.runtime.observe([bad]), bad).toThrow(`unknown node '${bad}'`);
+    }
+    expect(() => c.setVmLoad("vm-00024", 0.5)).toThrow("unknown VM 'vm-00024'");
+    expect(() => c.setVmLoad("vm-0023", 0.5)).toThrow("unknown VM 'vm-0023'");
+    expect([...c.placement()].slice(-2)).toEqual([["vm-00022", "pm-0011"], ["vm-00023", "pm-0011"]]);
+  });
+
+  it("an observation read after the simulation moved on still shows the state at the call", () => {
+    const c = createSimCluster({ seed: 1, nodes: 3, vmsPerNode: 2, cores: 1 });
+    c.setVmLoad("vm-00000", 0.75);
+    c.setVmLoad("vm-00001", 0.75);
+    const one = c.runtime.observe(["pm-0000"]);
+    const two = c.runtime.observe(["pm-0002", "pm-0000"]);
+    c.setVmLoad("vm-00000", 0.25);
+    c.setVmLoad("vm-00004", 1);
+    c.run(10);
+    // 1.5 cores demanded on 1 core: each VM obtained half of it at the call
+    expect(one.vms.map((v) => [v.name, v.cpuDemand, v.cpuUse])).toEqual([["vm-00000", 0.75, 0.5], ["vm-00001", 0.75, 0.5]]);
+    expect(two.vms.map((v) => [v.name, v.node, v.cpuDemand])).toEqual([["vm-00000", "pm-0000", 0.75], ["vm-00001", "pm-0000", 0.75], ["vm-00004", "pm-0002", 0], ["vm-00005", "pm-0002", 0]]);
+    expect(c.runtime.observe(["pm-0000"]).vms.map((v) => [v.cpuDemand, v.cpuUse])).toEqual([[0.25, 0.25], [0.75, 0.75]]);
+  });
+
   it("observes a subset of nodes with their VMs, ordered by name, migrating VMs on their source", () => {
     const c = createSimCluster({ seed: 1, nodes: 4, vmsPerNode: 2, dirtyIntensity: 0 });
     c.setVmLoad("vm-00005", 0.7);

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { constants } from "node:os";
 import type { Client, ClientChannel } from "ssh2";
 import type { CommandSpec, HostResult } from "../types.ts";
-import { ABORTED, DEFAULT_KILL_AFTER, noProcess, remoteStatus, unreachable } from "../result.ts";
+import { ABORTED, DEFAULT_KILL_AFTER, remoteStatus, unreachable } from "../result.ts";
 import { killSessionCommand, splitPgid, WORKER_PROLOGUE, WORKER_SHELL, workerLine } from "../quote.ts";
 import { CLOSE_GRACE_MS, control } from "./exec.ts";
 import { MarkerScan } from "./marker.ts";
