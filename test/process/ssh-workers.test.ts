@@ -167,6 +167,18 @@ describe("worker shells on pooled connections", () => {
     await done(runner);
   }, 60_000);
 
+  it("retires a worker whose command left a process writing to it after the command ended: the next command gets only its own output", async () => {
+    const { hosts } = pool();
+    const runner = newRunner();
+    const left = await runner.exec(hosts[0], 0, sh("(sleep 0.5; echo late; echo late >&2) &"));
+    expect([left.status, left.stdout]).toEqual(["ok", ""]);
+    const [tainted] = await workers(hosts[0]);
+    await until("the leftover process to write and the worker to go", async () => !(await workers(hosts[0])).includes(tainted), 5000);
+    const next = await runner.exec(hosts[0], 0, sh("sleep 1; echo mine"));
+    expect([next.stdout, next.stderr]).toEqual(["mine\n", ""]);
+    await done(runner);
+  }, 60_000);
+
   it("replaces a worker killed from outside: idle (the next command still runs) or busy (its command fails)", async () => {
     const { hosts } = pool();
     const runner = newRunner();

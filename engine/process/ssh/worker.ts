@@ -35,8 +35,10 @@ export class Worker {
   retired = false;
 
   constructor(private readonly ch: ClientChannel, readonly sid: number, gone: (w: Worker) => void) {
-    ch.on("data", (d: Buffer) => this.job?.out(d)); // output while idle: a command's leftover background process
-    ch.stderr.on("data", (d: Buffer) => this.job?.err(d));
+    // Output while idle comes from a background process a command left
+    // behind: the worker is retired so that it never reaches a later command.
+    ch.on("data", (d: Buffer) => (this.job ? this.job.out(d) : this.retire()));
+    ch.stderr.on("data", (d: Buffer) => (this.job ? this.job.err(d) : this.retire()));
     ch.on("exit", (_code: number | null, sig?: string) => { this.exitSignal = sig ?? null; });
     ch.on("close", () => {
       this.retired = true;
