@@ -20,6 +20,8 @@ import { failureLine, failureReason, LOCAL_URI, migrateArgv, virsh } from "./vir
 /** Seconds `virsh create` and `virsh destroy` may take: generous, as TCG guests on a starved machine are slow. */
 const CREATE_LIMIT: Seconds = 60;
 const DESTROY_LIMIT: Seconds = 30;
+const POOL_LIMIT: Seconds = 60;
+const ENSURE_POOL_COMMAND = { argv: ["sh", "-c", ENSURE_POOL, "ensure-pool", LOCAL_URI, OVERLAY_POOL, OVERLAY_DIR], timeout: POOL_LIMIT };
 
 /** One guest to start: its name, node, and the address its MAC stands for. */
 export interface VmBootSpec {
@@ -93,6 +95,8 @@ export class LibvirtVmRuntime {
   private readonly poller: CpuPoller;
   private prepared: Promise<PreparedGuest> | null = null;
   private preparedGuest: PreparedGuest | null = null;
+  /** Nodes whose overlays' pool runs. */
+  private readonly poolReady = new Set<string>();
   private clusterRuntime: LocalCluster | null = null;
   private stressStart: Seconds | null = null;
   /** Wall seconds the guest image took to reach the nodes; boot retries so far. */
@@ -139,18 +143,29 @@ export class LibvirtVmRuntime {
     return this.init.runner.exec(host, 0, command, signal);
   }
 
-  /** The image built (or cached), copied to the nodes, the accelerator chosen, the overlays' pool running on every node: once per runtime. */
+  /**
+   * The image built (or cached), copied to the nodes, the accelerator chosen,
+   * the overlays' pool started on every node at once: once per runtime. A
+   * node whose pool did not start is not fatal here: its guests try again
+   * (ensurePool), so they fail, retry and are excluded under the policy.
+   */
   private prepare(): Promise<PreparedGuest> {
     this.prepared ??= (async () => {
       const guest = this.init.guest ?? (await this.stage());
-      const { runner, nodes } = this.init;
-      const pools = await remote({ argv: ["sh", "-c", ENSURE_POOL, "ensure-pool", LOCAL_URI, OVERLAY_POOL, OVERLAY_DIR], timeout: 60 }, nodes, runner).run(this.closing.signal);
-      const failed = pools.results.filter((r) => r.status !== "ok");
-      if (failed.length) throw new Error(`the VMs' disk pool: ${failed.map((r) => failureLine("virsh pool-start", r, 60)).join("; ")}`);
+      const pools = await remote(ENSURE_POOL_COMMAND, this.init.nodes, this.init.runner).run(this.closing.signal);
+      for (const r of pools.results) if (r.status === "ok") this.poolReady.add(r.host);
       this.preparedGuest = guest;
       return guest;
     })();
     return this.prepared;
+  }
+
+  /** The overlays' pool on `node`, started again if the first attempt (prepare) failed there. */
+  private async ensurePool(node: Node, signal: AbortSignal): Promise<void> {
+    if (this.poolReady.has(node.name)) return;
+    const r = await this.exec(node, ENSURE_POOL_COMMAND, signal);
+    if (r.status !== "ok") throw new Error(`the VMs' disk pool on ${node.name}: ${failureLine("virsh pool-start", r, POOL_LIMIT)}`);
+    this.poolReady.add(node.name);
   }
 
   private async stage(): Promise<PreparedGuest> {
@@ -230,6 +245,7 @@ export class LibvirtVmRuntime {
       consoleLog: `/var/log/libvirt/qemu/${name}-console.log`,
     });
     const { bootTimeout } = this.init.options;
+    await this.ensurePool(node, signal);
     const overlay = await this.exec(node, { argv: ["sh", "-c", CREATE_OVERLAY, "create-overlay", LOCAL_URI, OVERLAY_POOL, overlayName(name)], stdin: overlayVolumeXml(name, baseDisk(prepared)), timeout: CREATE_LIMIT }, signal);
     if (overlay.status !== "ok") throw new Error(`${name} on ${node.name}: its disk overlay: ${failureReason(overlay, CREATE_LIMIT)}`);
     const created = await this.exec(node, { argv: virsh("create", "/dev/stdin"), stdin: xml, timeout: CREATE_LIMIT }, signal);

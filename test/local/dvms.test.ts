@@ -62,8 +62,10 @@ describe("DVMS on the local testbed, agents on the nodes", () => {
       expect(moved.to).not.toBe(busy.name);
       // The overloaded node's own agent saw the overload, from its libvirtd's counters.
       expect(ctx.events).toContainEqual(expect.objectContaining({ event: "dvms-load", node: busy.name, overloaded: true }));
-      await until("the end of the ISP", 30, () => s.isps().some((r) => r.end !== null));
-      const isp = s.isps().find((r) => r.initiator === busy.name && r.end?.outcome === "solved");
+      // Other nodes' ISPs may end first (e.g. unsolvable ones): wait for the busy node's own.
+      const solvedByBusy = () => s.isps().find((r) => r.initiator === busy.name && r.end?.outcome === "solved");
+      await until("the end of the busy node's ISP", 60, () => solvedByBusy() !== undefined);
+      const isp = solvedByBusy();
       expect(isp?.end).toMatchObject({ size: 3 });
       expect(isp?.end?.migrations).toBeGreaterThanOrEqual(1);
       // The migration was run by an agent: its node's agent started it, the testbed only heard of it.
