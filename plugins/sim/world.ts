@@ -142,39 +142,22 @@ export class SimWorld {
   }
 
   /**
-   * Nodes and VMs in name (= index) order. Agents observe their own node on
-   * every message and timer, mostly to see whether it is up: a few nodes are
-   * observed without building their VMs' states until these are read (their
-   * figures are copied at the call, so a later read sees the call's state).
+   * Nodes and VMs in name (= index) order; a single node (an agent's own
+   * view) without sets or sorts.
    */
   private observe(nodes?: readonly string[]): Observation {
     const p = this.platform;
     const time = this.kernel.now();
     if (nodes === undefined) {
       const nodeStates = Array.from({ length: p.nodeCount }, (_, n) => this.nodeState(n));
-      const vmStates = Array.from({ length: p.vmCount }, (_, vm) => this.vmState(vm, nodeStates[p.vmNode[vm]].name, p.vmDemandMilli[vm], p.obtainedMilli(vm), p.vmMigrating[vm]));
-      return { time, nodes: nodeStates, vms: vmStates };
+      return { time, nodes: nodeStates, vms: Array.from({ length: p.vmCount }, (_, vm) => this.vmState(vm, nodeStates[p.vmNode[vm]].name)) };
     }
     const nodeIdx = nodes.length === 1 ? [this.nodeOf(nodes[0])] : [...new Set(nodes.map((n) => this.nodeOf(n)))].sort((a, b) => a - b);
     const nodeStates = nodeIdx.map((n) => this.nodeState(n));
-    // per VM: index, position of its node in nodeIdx, demand, obtained CPU, migrating
-    const copy: number[] = [];
-    nodeIdx.forEach((n, i) => {
-      for (const vm of p.vmsOf(n)) copy.push(vm, i, p.vmDemandMilli[vm], p.obtainedMilli(vm), p.vmMigrating[vm]);
-    });
-    let vmStates: VmState[] | null = null;
-    const build = (): VmState[] => {
-      const order = Array.from({ length: copy.length / 5 }, (_, k) => 5 * k);
-      if (nodeIdx.length > 1) order.sort((a, b) => copy[a] - copy[b]);
-      return order.map((k) => this.vmState(copy[k], nodeStates[copy[k + 1]].name, copy[k + 2], copy[k + 3], copy[k + 4]));
-    };
-    return {
-      time,
-      nodes: nodeStates,
-      get vms(): VmState[] {
-        return (vmStates ??= build());
-      },
-    };
+    // each VM with the position of its node in nodeStates; vmsOf is in index order, so one node needs no sort
+    const hosted = nodeIdx.flatMap((n, i) => p.vmsOf(n).map((vm) => [vm, i] as const));
+    if (nodeIdx.length > 1) hosted.sort((a, b) => a[0] - b[0]);
+    return { time, nodes: nodeStates, vms: hosted.map(([vm, i]) => this.vmState(vm, nodeStates[i].name)) };
   }
 
   private nodeState(n: number): NodeState {
@@ -182,11 +165,11 @@ export class SimWorld {
     return { name: p.nodeNames.name(n), cores: p.cores[n], memoryMiB: p.nodeMemoryMiB[n], online: p.online[n] === 1 };
   }
 
-  private vmState(vm: number, node: string, demandMilli: number, obtainedMilli: number, migrating: number): VmState {
+  private vmState(vm: number, node: string): VmState {
     const p = this.platform;
     return {
       name: p.vmNames.name(vm), node, vcpus: p.vmVcpus[vm], memoryMiB: p.vmMemoryMiB[vm],
-      cpuDemand: demandMilli / MILLI, cpuUse: obtainedMilli / MILLI, migrating: migrating === 1,
+      cpuDemand: p.vmDemandMilli[vm] / MILLI, cpuUse: p.obtainedMilli(vm) / MILLI, migrating: p.vmMigrating[vm] === 1,
     };
   }
 
