@@ -1,10 +1,9 @@
-import { randomBytes } from "node:crypto";
 import type { Client, ClientChannel } from "ssh2";
 import type { CommandSpec, HostResult } from "../types.ts";
 import { ABORTED, DEFAULT_KILL_AFTER, LOST, remoteStatus, signalName, unreachable } from "../result.ts";
 import { killSessionCommand, splitPgid, WORKER_PROLOGUE, WORKER_SHELL, workerLine } from "../quote.ts";
 import { CLOSE_GRACE_MS, control } from "./exec.ts";
-import { MarkerScan } from "./marker.ts";
+import { MarkerScan, nonce as freshNonce } from "./marker.ts";
 import type { Connection } from "./pool.ts";
 
 /*
@@ -65,7 +64,7 @@ export class Worker {
    */
   run(conn: Connection, host: string, remote: string, command: CommandSpec, start: number, signal: AbortSignal | undefined, done: (w: Worker) => void): Promise<HostResult | null> {
     return new Promise((resolve) => {
-      const nonce = randomBytes(16).toString("hex");
+      const nonce = freshNonce();
       const { line, notices } = workerLine(remote, nonce);
       const marker = Buffer.from(`${nonce}\n`);
       const out = new MarkerScan(Buffer.from(nonce));
