@@ -21,18 +21,10 @@ export function memoryMigrationSeconds(mib: number): number {
  * put together: ProblemBuilder (instance files, element by element) and
  * observations (plugins/entropy/observation.ts, whole columns) both end here.
  */
-export interface ProblemColumns {
-  readonly nodes: readonly string[];
-  readonly vms: readonly string[];
-  readonly resources: readonly string[];
-  readonly nodeOnline: readonly boolean[];
-  readonly capacity: readonly Float64Array[];
-  readonly host: Int32Array;
-  readonly demand: readonly Float64Array[];
+export type ProblemColumns = Omit<Problem, "vmStatus" | "durations"> & {
   readonly vmStatus?: readonly VmStatus[];
   readonly durations?: Partial<Durations>;
-  readonly constraints: readonly Constraint[];
-}
+};
 
 export function assembleProblem(c: ProblemColumns): Problem {
   const vmCount = c.vms.length;
