@@ -14,6 +14,9 @@ export const DEFAULT_PACKAGES = ["qemu-system-x86", "qemu-utils", "libvirt-daemo
 /** ARP table thresholds: more than 1,024 neighbours on the VMs' network (10,000 VMs on one VLAN, as in the Flauncher runs). */
 const GC_THRESH = ["4096", "8192", "16384"] as const;
 
+/** bash without startup files: started by sshd, bash reads ~/.bashrc (seconds where it sets up a language's toolchain). */
+const BASH = ["bash", "--norc", "--noprofile"] as const;
+
 /** Beyond this many nodes, commands go down a relay tree instead of one connection per node from here. */
 export const TREE_THRESHOLD = 32;
 
@@ -50,14 +53,14 @@ interface SubStep {
 
 function subSteps(options: ProvisionOptions): SubStep[] {
   const timeout = options.timeout ?? 600;
-  const sh = (name: string, script: SubStepScript, args: readonly string[], shell = "sh"): SubStep => ({ name, script, args, command: { argv: [shell, "-c", fullScript(script), `provision-${name}`, ...args], timeout } });
+  const sh = (name: string, script: SubStepScript, args: readonly string[], shell: readonly string[] = ["sh"]): SubStep => ({ name, script, args, command: { argv: [...shell, "-c", fullScript(script), `provision-${name}`, ...args], timeout } });
   const dir = `${options.libvirtDir}/{{host}}`;
   return [
     sh("packages", PACKAGES, options.packages ?? DEFAULT_PACKAGES),
     sh("sysctl", SYSCTL, GC_THRESH),
     sh("bridge", BRIDGE, [NODE_VM_BRIDGE, options.nodeInterface ?? ""]),
     sh("libvirtd", LIBVIRTD, [dir, "{{host}}", libvirtdConf(UUID_PLACEHOLDER), QEMU_CONF, nodeHosts("{{host}}"), LAUNCH]),
-    sh("verify", VERIFY, ["127.0.0.1", String(LIBVIRT_TCP_PORT)], "bash"),
+    sh("verify", VERIFY, ["127.0.0.1", String(LIBVIRT_TCP_PORT)], BASH),
   ];
 }
 
@@ -69,7 +72,7 @@ function subSteps(options: ProvisionOptions): SubStep[] {
  */
 function probe(steps: readonly SubStep[], timeout: Seconds): CommandSpec {
   const args = steps.map((s, i) => (i < steps.length - 1 ? s.args : [...s.args, "1"]));
-  return { argv: ["bash", "-c", probeScript(steps.map((s) => s.script), args.map((a) => a.length)), "provision-probe", ...args.flat()], timeout };
+  return { argv: [...BASH, "-c", probeScript(steps.map((s) => s.script), args.map((a) => a.length)), "provision-probe", ...args.flat()], timeout };
 }
 
 const reasonOf = (r: HostResult): string => (r.stderr.trim().split("\n").at(-1) || r.error || r.status).slice(0, 300);

@@ -14,10 +14,10 @@ import { HOST_UUID_SH, UUID_PLACEHOLDER } from "../daemon.ts";
  * already done. It uses shell builtins only, reading files (/proc, /sys,
  * dpkg's and libvirt's), never starting a process: provisioning again is
  * all checks, on every node at once, and a process start costs more than
- * the whole check on a loaded or virtualised node (docs/g5k.md). `apply`
- * does the work, using what the check set, and verifies it. `helpers`:
- * functions the check calls that the full script and the probe define
- * differently.
+ * the whole check on a loaded or virtualised node (BENCHMARKS.md,
+ * bench:invivo). `apply` does the work, using what the check set, and
+ * verifies it. `helpers`: functions the check calls that the full script
+ * and the probe define differently.
  */
 export interface SubStepScript {
   readonly check: string;
