@@ -7,7 +7,7 @@ import type { RandomStream } from "./rng.ts";
 /** VMPlaceS defaults. */
 export const DEFAULT_LOAD_PERIOD: Seconds = 300;
 const SLOTS = 10;
-/** How many load changes ahead the injector reads a VM's record, then its host's (see `fire`). */
+/** How many load changes ahead (even: see `ahead`) the injector reads a VM's record, then its host's (see `fire`). */
 const WARM_VM_AHEAD = 12;
 const WARM_NODE_AHEAD = 6;
 
@@ -42,9 +42,10 @@ export function installInjector(kernel: EventKernel, platform: Platform, vms: In
   for (let i = 0; i < count; i++) draw(vms === null ? i : vms[i]);
   if (count === 0) return { changes: () => changes };
   const rate = count / (profile.loadPeriod ?? DEFAULT_LOAD_PERIOD);
-  // VM of the load change `k` events from now, if nothing else draws from the stream meanwhile (index, normal, exponential each)
+  // VM of the load change an even number `k` of changes from now, if nothing else draws from the stream meanwhile:
+  // each change draws an index, an exponential and, every other change, a Box-Muller pair: 3k uniforms
   const ahead = (k: number): number => {
-    const i = random.peekIndex(count, 2 * k + random.normalDraws(k));
+    const i = random.peekIndex(count, 3 * k);
     return vms === null ? i : vms[i];
   };
   const fire = (): void => {

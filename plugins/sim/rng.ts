@@ -49,11 +49,6 @@ export class RandomStream {
     return scaled(this.batch[this.next + ahead], n);
   }
 
-  /** Uniforms the next `calls` calls of `normal` draw (two every other call, Box-Muller keeping a spare). */
-  normalDraws(calls: number): number {
-    return Number.isNaN(this.spareNormal) ? 2 * Math.ceil(calls / 2) : 2 * Math.floor(calls / 2);
-  }
-
   /** Exponential with the given rate (mean 1/rate). */
   exponential(rate: number): number {
     return -Math.log(1 - this.uniform()) / rate;
