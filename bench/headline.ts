@@ -2,16 +2,23 @@
  * The headline comparison (workflows/dvms-vs-entropy.ts): wall time and peak
  * memory of the whole run and every scheduler's figures per scale, with
  * Entropy's compute per decision against its 30 s period. The workflow runs
- * in a child process, which prints its peak RSS and CPU time when it exits (bench/peak-rss.mjs).
+ * in a child process whose points are spread over `--workers` worker
+ * processes (`run --workers local:N`, default one per core, at most one per
+ * point; 1 runs them all in the child itself). Every process prints its peak
+ * RSS and CPU time when it exits (bench/peak-rss.mjs, preloaded through
+ * NODE_OPTIONS so the workers get it too); each point's CPU is in the journal.
  *
  *   npm run bench:headline                                       500 .. 10,000 PMs, all schedulers
  *   npm run bench:headline -- --scales 100000                    chosen scales
  *   npm run bench:headline -- --scales 1000000 --schedulers dvms,none --duration 30m
+ *   npm run bench:headline -- --scales 1000 --workers 1          one process
  */
 import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const ENTROPY_PERIOD_SECONDS = 30;
@@ -21,24 +28,47 @@ const { values } = parseArgs({
     schedulers: { type: "string", default: "entropy,dvms,none" },
     duration: { type: "string", default: "30m" },
     repeats: { type: "string", default: "1" },
+    workers: { type: "string" },
   },
 });
-const args = ["bin/g5k-flow.js", "run", "workflows/dvms-vs-entropy.ts", "--param", `scales=${values.scales}`, "--param", `schedulers=${values.schedulers}`, "--param", `duration=${values.duration}`, "--param", `repeats=${values.repeats}`, "--json"];
+const points = values.scales.split(",").length * values.schedulers.split(",").length * Number(values.repeats);
+const workers = Number(values.workers ?? Math.min(availableParallelism(), points));
+if (!Number.isSafeInteger(workers) || workers < 1) {
+  console.error(`--workers must be a positive integer, got '${values.workers}'`);
+  process.exit(2);
+}
+const args = ["bin/g5k-flow.js", "run", "workflows/dvms-vs-entropy.ts", "--param", `scales=${values.scales}`, "--param", `schedulers=${values.schedulers}`, "--param", `duration=${values.duration}`, "--param", `repeats=${values.repeats}`, "--json", ...(workers > 1 ? ["--workers", `local:${workers}`] : [])];
 const load = loadavg()[0];
 const started = performance.now();
-// the million-PM runs need more than the default heap
-const result = spawnSync(process.execPath, ["--max-old-space-size=16384", "--import", "./bench/peak-rss.mjs", ...args], { cwd: root, env: { ...process.env, CI: "1" }, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
+// the million-PM runs need more than the default heap; NODE_OPTIONS reaches the worker processes too
+const nodeOptions = `--max-old-space-size=16384 --import=${join(root, "bench/peak-rss.mjs")}`;
+const result = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, CI: "1", NODE_OPTIONS: nodeOptions }, encoding: "utf8", maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
 const wallSeconds = (performance.now() - started) / 1000;
 const stderrLines = result.stderr.trim().split("\n");
-const exit = /^peak-rss-kib (\d+) cpu-ms (\d+)$/.exec(stderrLines.at(-1) ?? "");
-const peakRssMiB = Math.round(Number(exit?.[1] ?? Number.NaN) / 1024);
-// on a shared machine the wall time depends on the load; the CPU time is what one idle core would take (plus GC threads)
-const cpuSeconds = Number((Number(exit?.[2] ?? Number.NaN) / 1000).toFixed(1));
 if (result.status !== 0) {
   console.error(`headline run failed (exit ${result.status}): ${stderrLines.slice(-5).join("\n")}`);
   process.exit(1);
 }
 const { run, summary } = JSON.parse(result.stdout) as { run: string; summary: { results: Record<string, number | string | null>[] } };
+
+/** Peak RSS (MiB) and CPU seconds a process printed at exit (bench/peak-rss.mjs), from its stderr's last line. */
+function exitFigures(stderr: string): { peakRssMiB: number; cpuSeconds: number } {
+  const exit = /^peak-rss-kib (\d+) cpu-ms (\d+)$/.exec(stderr.trim().split("\n").at(-1) ?? "");
+  return { peakRssMiB: Math.round(Number(exit?.[1] ?? Number.NaN) / 1024), cpuSeconds: Number(exit?.[2] ?? Number.NaN) / 1000 };
+}
+const controller = exitFigures(result.stderr);
+const runDir = resolve(root, run);
+const workerDir = join(runDir, "workers");
+const workerFigures = workers > 1 ? readdirSync(workerDir).filter((f) => f.endsWith(".err")).map((f) => exitFigures(readFileSync(join(workerDir, f), "utf8"))) : [];
+const processes = [controller, ...workerFigures];
+// on a shared machine the wall time depends on the load; the CPU time (every process, GC threads included) is what idle cores would take
+const cpuSeconds = Number(processes.reduce((sum, p) => sum + p.cpuSeconds, 0).toFixed(1));
+// the workers run at once: the sum of their peaks bounds the memory the run held together
+const peakRssMiB = processes.reduce((sum, p) => sum + p.peakRssMiB, 0);
+const pointCpu = readFileSync(join(runDir, "journal.jsonl"), "utf8").trim().split("\n").flatMap((line) => {
+  const e = JSON.parse(line) as { event: string; point?: string; status?: string; cpuSeconds?: number };
+  return e.event === "point-end" && e.status === "done" ? [{ point: e.point, cpuSeconds: e.cpuSeconds }] : [];
+});
 
 console.log(`\nscale  scheduler  overloads  violation s  median solve s  p90 solve s  migrations  compute s  compute s/decision  (Entropy period ${ENTROPY_PERIOD_SECONDS} s)`);
 for (const r of summary.results) {
@@ -47,7 +77,8 @@ for (const r of summary.results) {
   );
 }
 const entropy = summary.results.filter((r) => r.scheduler === "entropy").map((r) => ({ scale: r.scale, computePerDecision: r.meanComputeSeconds, shareOfPeriod: typeof r.meanComputeSeconds === "number" ? Number((r.meanComputeSeconds / ENTROPY_PERIOD_SECONDS).toFixed(4)) : null }));
-console.log(`\nwall time ${wallSeconds.toFixed(1)} s, CPU time ${cpuSeconds} s, peak RSS ${peakRssMiB} MiB, load average ${load.toFixed(2)} at start; archive and report: ${run}`);
+for (const p of pointCpu) console.log(`point ${p.point}: ${p.cpuSeconds} CPU s`);
+console.log(`\nwall time ${wallSeconds.toFixed(1)} s, CPU time ${cpuSeconds} s, peak RSS ${peakRssMiB} MiB (${processes.map((p) => p.peakRssMiB).join(" + ")}), ${workers > 1 ? `${workers} workers` : "one process"}, load average ${load.toFixed(2)} at start; archive and report: ${run}`);
 console.log(
-  JSON.stringify({ bench: "headline", scales: values.scales.split(",").map(Number), schedulers: values.schedulers.split(","), duration: values.duration, repeats: Number(values.repeats), wallSeconds: Number(wallSeconds.toFixed(1)), cpuSeconds, peakRssMiB, loadAverage: Number(load.toFixed(2)), entropyPeriodSeconds: ENTROPY_PERIOD_SECONDS, entropy, run, results: summary.results }),
+  JSON.stringify({ bench: "headline", scales: values.scales.split(",").map(Number), schedulers: values.schedulers.split(","), duration: values.duration, repeats: Number(values.repeats), workers, wallSeconds: Number(wallSeconds.toFixed(1)), cpuSeconds, peakRssMiB, processPeakRssMiB: processes.map((p) => p.peakRssMiB), pointCpu, loadAverage: Number(load.toFixed(2)), entropyPeriodSeconds: ENTROPY_PERIOD_SECONDS, entropy, run, results: summary.results }),
 );

@@ -185,10 +185,13 @@ export class RunContext implements Context {
   private async runPoint<P extends Point, T extends Json | void>(sweep: string, state: SweepState, point: P, key: string, fn: (point: P, x: Context) => Promise<T>): Promise<void> {
     const { archive } = this.shared;
     archive.journal({ event: "point-start", sweep, point: key });
+    // the process's CPU while the point ran: what it costs on an idle core, whatever the load (bench:headline)
+    const cpuBefore = process.cpuUsage();
     try {
       const output = await this.scope(`${sweep.slice(this.prefix.length)}[${key}]`, (x) => fn(point, x));
       state.done(key, output);
-      archive.journal({ event: "point-end", sweep, point: key, status: "done" });
+      const cpu = process.cpuUsage(cpuBefore);
+      archive.journal({ event: "point-end", sweep, point: key, status: "done", cpuSeconds: Number(((cpu.user + cpu.system) / 1e6).toFixed(3)) });
     } catch (error) {
       if (this.shared.signal.aborted) {
         state.unclaim(key); // interrupted, not failed: the point stays to do

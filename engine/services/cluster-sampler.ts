@@ -71,8 +71,10 @@ function checkNodes(o: Observation, nodes: readonly string[]): void {
 function nodeRowsOf(o: Observation, t: number, traffic: ((node: string) => NodeTraffic) | undefined): MetricRow[] {
   const used = new Map<string, { cpu: number; mem: number }>();
   for (const v of o.vms) {
-    const u = used.get(v.node) ?? { cpu: 0, mem: 0 };
-    used.set(v.node, { cpu: u.cpu + (v.cpuUse ?? v.cpuDemand), mem: u.mem + v.memoryMiB });
+    let u = used.get(v.node);
+    if (u === undefined) used.set(v.node, (u = { cpu: 0, mem: 0 }));
+    u.cpu += v.cpuUse ?? v.cpuDemand;
+    u.mem += v.memoryMiB;
   }
   return o.nodes.map((n) => {
     const u = used.get(n.name) ?? { cpu: 0, mem: 0 };

@@ -1,7 +1,8 @@
-import type { Observation } from "../../engine/cluster.ts";
+import type { Observation, ObservationColumns } from "../../engine/cluster.ts";
+import { columnsOf } from "../../engine/observation-columns.ts";
 import { Root } from "./constraints/root.ts";
-import { DEFAULT_ACTION_SECONDS, memoryMigrationSeconds } from "./model/builder.ts";
-import type { Problem, VmStatus } from "./model/problem.ts";
+import { assembleProblem } from "./model/builder.ts";
+import type { Problem } from "./model/problem.ts";
 import { solve, type SolveOptions } from "./solver/solve.ts";
 
 export interface PlannedMigration {
@@ -39,11 +40,11 @@ export interface ObservationSolveOptions extends SolveOptions {
  * (weighted by memory) as possible. VMs already migrating stay where they are.
  */
 export function solveObservation(obs: Observation, options: ObservationSolveOptions = {}): PartitionPlan {
-  return solveObservationDetailed(obs, options).plan;
+  return solveColumns(columnsOf(obs), options).plan;
 }
 
-/** solveObservation plus the number of VMs the repair managed (for the scheduler's table). */
-export function solveObservationDetailed(obs: Observation, options: ObservationSolveOptions): { plan: PartitionPlan; managedVms: number } {
+/** solveObservation on a datacenter's columns (ClusterRuntime.observeColumns), plus the number of VMs the repair managed (for the scheduler's table). */
+export function solveColumns(obs: ObservationColumns, options: ObservationSolveOptions): { plan: PartitionPlan; managedVms: number } {
   const started = performance.now();
   const problem = problemOf(obs, options.nodes ? new Set(options.nodes) : null);
   const s = solve(problem, { ...options, timeLimitSeconds: options.timeLimitSeconds ?? 10 });
@@ -58,63 +59,41 @@ export function solveObservationDetailed(obs: Observation, options: ObservationS
 }
 
 /**
- * The observed nodes (those `wanted`) and their VMs as a Problem, built in
- * one pass into typed arrays: resources cpu (cores) and mem (MiB), every VM
- * running, a VM already migrating rooted where it is. What ProblemBuilder
- * would build, without its per-element maps, which at 100,000 nodes cost
- * more than the solve itself.
+ * The observed nodes (those `wanted`, all when null) and their VMs as a
+ * Problem, straight from the columns (the whole datacenter's are used as
+ * they are): resources cpu (cores) and mem (MiB), every VM running, a VM
+ * already migrating rooted where it is, VMs of unobserved nodes left out.
  */
-export function problemOf(obs: Observation, wanted: ReadonlySet<string> | null): Problem {
-  const index = new Map<string, number>();
-  const nodes: string[] = [];
-  const nodeOnline: boolean[] = [];
-  const cores: number[] = [];
-  const memory: number[] = [];
-  for (const n of obs.nodes) {
-    if (wanted && !wanted.has(n.name)) continue;
-    index.set(n.name, nodes.length);
-    nodes.push(n.name);
-    nodeOnline.push(n.online);
-    cores.push(n.cores);
-    memory.push(n.memoryMiB);
+export function problemOf(obs: ObservationColumns, wanted: ReadonlySet<string> | null): Problem {
+  const { nodes: n, vms: v } = obs;
+  if (wanted === null && v.node.every((node) => node >= 0)) {
+    const constraints: Root[] = [];
+    for (let i = 0; i < v.migrating.length; i++) if (v.migrating[i] === 1) constraints.push(new Root(i));
+    return assembleProblem({ nodes: n.name, vms: v.name, resources: ["cpu", "mem"], nodeOnline: Array.from(n.online, (o) => o === 1), capacity: [n.cores, n.memoryMiB], host: v.node, demand: [v.cpuDemand, v.memoryMiB], constraints });
   }
-  const vms: string[] = [];
-  const hosts: number[] = [];
-  const cpu: number[] = [];
-  const mib: number[] = [];
-  const constraints: Root[] = [];
-  // VMs come grouped by node: one map lookup per run of VMs on one node, not per VM.
-  let lastNode: string | undefined;
-  let last = -1;
-  for (const v of obs.vms) {
-    if (v.node !== lastNode) {
-      lastNode = v.node;
-      last = index.get(v.node) ?? -1;
+  // the position of each observed node among the wanted ones, -1 if not wanted
+  const position = new Int32Array(n.name.length).fill(-1);
+  const kept: number[] = [];
+  n.name.forEach((name, i) => {
+    if (wanted === null || wanted.has(name)) {
+      position[i] = kept.length;
+      kept.push(i);
     }
-    if (last < 0) continue;
-    if (v.migrating) constraints.push(new Root(vms.length));
-    vms.push(v.name);
-    hosts.push(last);
-    cpu.push(v.cpuDemand);
-    mib.push(v.memoryMiB);
-  }
-  const memoryDemand = Float64Array.from(mib);
-  return {
-    nodes,
-    vms,
+  });
+  const vms: number[] = [];
+  for (let i = 0; i < v.node.length; i++) if (v.node[i] >= 0 && position[v.node[i]] >= 0) vms.push(i);
+  const constraints: Root[] = [];
+  vms.forEach((i, at) => {
+    if (v.migrating[i] === 1) constraints.push(new Root(at));
+  });
+  return assembleProblem({
+    nodes: kept.map((i) => n.name[i]),
+    vms: vms.map((i) => v.name[i]),
     resources: ["cpu", "mem"],
-    nodeOnline,
-    capacity: [Float64Array.from(cores), Float64Array.from(memory)],
-    vmStatus: new Array<VmStatus>(vms.length).fill("running"),
-    host: Int32Array.from(hosts),
-    demand: [Float64Array.from(cpu), memoryDemand],
-    durations: {
-      migrate: memoryDemand.map(memoryMigrationSeconds),
-      bootVm: new Float64Array(vms.length).fill(DEFAULT_ACTION_SECONDS),
-      shutdownVm: new Float64Array(vms.length).fill(DEFAULT_ACTION_SECONDS),
-      bootNode: new Float64Array(nodes.length).fill(DEFAULT_ACTION_SECONDS),
-      shutdownNode: new Float64Array(nodes.length).fill(DEFAULT_ACTION_SECONDS),
-    },
+    nodeOnline: kept.map((i) => n.online[i] === 1),
+    capacity: [Float64Array.from(kept, (i) => n.cores[i]), Float64Array.from(kept, (i) => n.memoryMiB[i])],
+    host: Int32Array.from(vms, (i) => position[v.node[i]]),
+    demand: [Float64Array.from(vms, (i) => v.cpuDemand[i]), Float64Array.from(vms, (i) => v.memoryMiB[i])],
     constraints,
-  };
+  });
 }

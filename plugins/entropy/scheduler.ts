@@ -1,7 +1,8 @@
 import type { ClusterRuntime, MigrationResult, TimerHandle } from "../../engine/cluster.ts";
 import type { MetricRow, Scheduler, SchedulerPlugin, SchedulerReport } from "../../engine/scheduler.ts";
 import { solveLimits } from "./limits.ts";
-import { solveObservationDetailed, type PlannedMigration } from "./observation.ts";
+import { solveColumns, type PlannedMigration } from "./observation.ts";
+import { observeColumns } from "../../engine/observation-columns.ts";
 import { resolveOptions, type EntropyOptions } from "./options.ts";
 import { loadExactSolver } from "./solver/exact/highs.ts";
 import type { SolveOptions } from "./solver/solve.ts";
@@ -61,7 +62,7 @@ class EntropyLoop implements Scheduler {
   private period(): void {
     if (!this.running) return;
     const started = this.cluster.now();
-    const { plan, managedVms } = solveObservationDetailed(this.cluster.observe(), this.limits);
+    const { plan, managedVms } = solveColumns(observeColumns(this.cluster), this.limits);
     const delay = this.cluster.computeDelay(plan.work, plan.seconds);
     // Simulated: the charged delay, from the work count (wall time would differ between reruns); real: the time it took.
     const seconds = this.cluster.clock === "wall" ? plan.seconds : delay;

@@ -7,6 +7,9 @@ import type { RandomStream } from "./rng.ts";
 /** VMPlaceS defaults. */
 export const DEFAULT_LOAD_PERIOD: Seconds = 300;
 const SLOTS = 10;
+/** How many load changes ahead (even: see `ahead`) the injector reads a VM's record, then its host's (see `fire`). */
+const WARM_VM_AHEAD = 12;
+const WARM_NODE_AHEAD = 6;
 
 /** Demand in millicores for a load share (0..1) on `vcpus`: clamped, rounded to the nearest of 10 % slots. */
 export function slotDemand(load: number, vcpus: number): number {
@@ -39,7 +42,18 @@ export function installInjector(kernel: EventKernel, platform: Platform, vms: In
   for (let i = 0; i < count; i++) draw(vms === null ? i : vms[i]);
   if (count === 0) return { changes: () => changes };
   const rate = count / (profile.loadPeriod ?? DEFAULT_LOAD_PERIOD);
+  // VM of the load change an even number `k` of changes from now, if nothing else draws from the stream meanwhile:
+  // each change draws an index, an exponential and, every other change, a Box-Muller pair: 3k uniforms
+  const ahead = (k: number): number => {
+    const i = random.peekIndex(count, 3 * k);
+    return vms === null ? i : vms[i];
+  };
   const fire = (): void => {
+    // Memory-level parallelism: at a million PMs each change waits on cache misses (the VM's
+    // host, then the host's sums). Reading the records of later changes now overlaps their
+    // misses with this one's; reads only, so a wrong guess costs time, never a result.
+    platform.warmVm(ahead(WARM_VM_AHEAD));
+    platform.warmNodeOf(ahead(WARM_NODE_AHEAD));
     const i = random.index(count);
     draw(vms === null ? i : vms[i]);
     changes++;

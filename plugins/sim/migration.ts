@@ -73,6 +73,7 @@ export class MigrationEngine {
     private readonly model: MigrationModel,
   ) {
     platform.beforeShareChange = (node) => {
+      if (this.bySource.size === 0) return; // the common case, without hashing the node
       const leaving = this.bySource.get(node);
       if (leaving) for (const m of leaving) this.accumulateDirty(m);
     };

@@ -66,6 +66,8 @@ export class Platform {
   private levelVersion = -1;
   private levelNode = -1;
   private level = 0;
+  /** Sink of the warm-up reads, so the compiler keeps them. */
+  private warmth = 0;
 
   constructor(
     private readonly kernel: EventKernel,
@@ -122,6 +124,17 @@ export class Platform {
 
   freeMemoryMiB(node: number): number {
     return this.nodeMemoryMiB[node] - this.memoryUsedMiB[node];
+  }
+
+  /** Reads what `setDemand(vm)` reads of the VM (and its vCPUs), so it is in cache by then; changes nothing. */
+  warmVm(vm: number): void {
+    this.warmth ^= this.vmNode[vm] ^ this.vmDemandMilli[vm] ^ this.vmVcpus[vm];
+  }
+
+  /** Reads what `setDemand(vm)` reads of the VM's host; changes nothing. */
+  warmNodeOf(vm: number): void {
+    const node = this.vmNode[vm];
+    this.warmth ^= this.demandMilli[node] ^ this.cores[node] ^ this.online[node] ^ this.overloaded[node];
   }
 
   setDemand(vm: number, milli: number): void {

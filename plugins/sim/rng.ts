@@ -3,6 +3,8 @@ import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
 const BATCH = 1024;
+/** Uniforms always buffered past the next one, for `peekIndex`. */
+const AHEAD = 64;
 
 /**
  * A seeded random stream (xoroshiro128+ from pure-rand). Each consumer
@@ -12,13 +14,17 @@ const BATCH = 1024;
  *
  * Uniforms are drawn ahead in batches into a buffer (the injector draws
  * tens of millions at a million PMs): the same sequence, consumed in the
- * same order, so batching changes no result.
+ * same order, so batching changes no result. The buffer always holds the
+ * next AHEAD uniforms, so a consumer can read what it will draw later
+ * (`peekIndex`) without drawing it.
  */
 export class RandomStream {
   private spareNormal = NaN;
-  private readonly batch = new Float64Array(BATCH);
-  private next = BATCH;
-  constructor(private readonly rng: RandomGenerator) {}
+  private readonly batch = new Float64Array(BATCH + AHEAD);
+  private next = 0;
+  constructor(private readonly rng: RandomGenerator) {
+    for (let i = 0; i < BATCH + AHEAD; i++) this.batch[i] = uniformFloat64(rng);
+  }
 
   /** Uniform in [0, 1). */
   uniform(): number {
@@ -26,14 +32,21 @@ export class RandomStream {
     return this.batch[this.next++];
   }
 
+  /** Keeps the AHEAD uniforms not yet used, then draws the next BATCH after them. */
   private refill(): void {
-    for (let i = 0; i < BATCH; i++) this.batch[i] = uniformFloat64(this.rng);
+    this.batch.copyWithin(0, BATCH);
+    for (let i = AHEAD; i < BATCH + AHEAD; i++) this.batch[i] = uniformFloat64(this.rng);
     this.next = 0;
   }
 
   /** Uniform integer in [0, n). */
   index(n: number): number {
-    return Math.min(n - 1, Math.floor(this.uniform() * n));
+    return scaled(this.uniform(), n);
+  }
+
+  /** What `index(n)` would return `ahead` (< 64) draws from now, leaving the stream as it is. */
+  peekIndex(n: number, ahead: number): number {
+    return scaled(this.batch[this.next + ahead], n);
   }
 
   /** Exponential with the given rate (mean 1/rate). */
@@ -55,6 +68,11 @@ export class RandomStream {
     }
     return mean + std * z;
   }
+}
+
+/** A uniform in [0, 1) as an integer in [0, n). */
+function scaled(u: number, n: number): number {
+  return Math.min(n - 1, Math.floor(u * n));
 }
 
 /** Names the independent streams of one simulation (`sim.<name>` among the run's streams). */

@@ -1,4 +1,4 @@
-import type { ClusterRuntime, MigrationResult, NodeState, Observation, Seconds, TimerHandle, VmState } from "../../engine/cluster.ts";
+import type { ClusterRuntime, MigrationResult, NodeState, Observation, ObservationColumns, Seconds, TimerHandle, VmState } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
 import type { StressProfile, TestbedMetrics } from "../../engine/testbed.ts";
 import { SimAgentNetwork } from "./agent-network.ts";
@@ -160,6 +160,18 @@ export class SimWorld {
     return { time, nodes: nodeStates, vms: hosted.map(([vm, i]) => this.vmState(vm, nodeStates[i].name)) };
   }
 
+  /** observe() of every node and VM, same values and order, copied from the platform's arrays without an object per VM. */
+  private observeColumns(): ObservationColumns {
+    const p = this.platform;
+    const cpuDemand = new Float64Array(p.vmCount);
+    for (let vm = 0; vm < p.vmCount; vm++) cpuDemand[vm] = p.vmDemandMilli[vm] / MILLI;
+    return {
+      time: this.kernel.now(),
+      nodes: { name: Array.from({ length: p.nodeCount }, (_, n) => p.nodeNames.name(n)), cores: Float64Array.from(p.cores), memoryMiB: Float64Array.from(p.nodeMemoryMiB), online: p.online.slice() },
+      vms: { name: Array.from({ length: p.vmCount }, (_, vm) => p.vmNames.name(vm)), node: p.vmNode.slice(), memoryMiB: Float64Array.from(p.vmMemoryMiB), cpuDemand, migrating: p.vmMigrating.slice() },
+    };
+  }
+
   private nodeState(n: number): NodeState {
     const p = this.platform;
     return { name: p.nodeNames.name(n), cores: p.cores[n], memoryMiB: p.nodeMemoryMiB[n], online: p.online[n] === 1 };
@@ -180,6 +192,7 @@ export class SimWorld {
       now: () => kernel.now(),
       setTimer: (delay: Seconds, fire: () => void): TimerHandle => kernel.setTimer(delay, fire),
       observe: (nodes) => this.observe(nodes),
+      observeColumns: () => this.observeColumns(),
       online: (node) => this.platform.online[this.nodeOf(node)] === 1,
       // a node's two links: 2n out, 2n + 1 in (see MigrationEngine)
       traffic: (node) => {

@@ -5,6 +5,7 @@ import { solveObservation } from "../../plugins/entropy/index.ts";
 import { Root } from "../../plugins/entropy/constraints/root.ts";
 import { ProblemBuilder } from "../../plugins/entropy/model/builder.ts";
 import { problemOf } from "../../plugins/entropy/observation.ts";
+import { columnsOf } from "../../engine/observation-columns.ts";
 
 function observation(loads: Record<string, number[]>, cores = 4): Observation {
   const nodes = Object.keys(loads).map((name) => ({ name, cores, memoryMiB: 8192, online: true }));
@@ -53,7 +54,7 @@ describe("solveObservation (the DVMS bridge)", () => {
   });
 });
 
-describe("problemOf (the observation as a Problem, in one pass)", () => {
+describe("problemOf (the observation's columns as a Problem)", () => {
   it("builds what ProblemBuilder builds: same elements, capacities, demands, hosts, durations and rooted VMs", () => {
     fc.assert(
       fc.property(
@@ -65,14 +66,15 @@ describe("problemOf (the observation as a Problem, in one pass)", () => {
             nodes: spec.map((n, i) => ({ name: `n${i}`, cores: n.cores, memoryMiB: 8192, online: n.online })),
             vms: spec.flatMap((n, i) => n.vms.map((v, j) => ({ name: `n${i}-v${j}`, node: `n${i}`, vcpus: 2, memoryMiB: v.mib, cpuDemand: v.cpu, migrating: v.migrating }))),
           };
-          const wanted = new Set(obs.nodes.filter((_, i) => (mask >> i) & 1).map((n) => n.name));
+          // mask 63 stands for every node (no filter), the scheduler's case
+          const wanted = mask === 63 ? null : new Set(obs.nodes.filter((_, i) => (mask >> i) & 1).map((n) => n.name));
           const b = new ProblemBuilder();
-          for (const n of obs.nodes) if (wanted.has(n.name)) b.node(n.name, { online: n.online, capacity: { cpu: n.cores, mem: n.memoryMiB } });
+          for (const n of obs.nodes) if (wanted === null || wanted.has(n.name)) b.node(n.name, { online: n.online, capacity: { cpu: n.cores, mem: n.memoryMiB } });
           for (const v of obs.vms) if (b.hasNode(v.node)) b.vm(v.name, { host: v.node, demand: { cpu: v.cpuDemand, mem: v.memoryMiB } });
           for (const v of obs.vms) if (v.migrating && b.hasVm(v.name)) b.constrain(new Root(b.vmIndex(v.name)));
-          if (wanted.size === 0) return;
+          if (wanted?.size === 0) return;
           const expected = b.build();
-          const got = problemOf(obs, wanted);
+          const got = problemOf(columnsOf(obs), wanted);
           const { constraints: ec, ...e } = expected;
           const { constraints: gc, ...g } = got;
           expect(g).toEqual(e);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createSimCluster } from "../../plugins/sim/index.ts";
+import { columnsOf } from "../../engine/observation-columns.ts";
 
 describe("sim ClusterRuntime", () => {
   it("names nodes and VMs zero-padded so name order is index order", () => {
@@ -62,6 +63,20 @@ describe("sim ClusterRuntime", () => {
       ["vm-00005", "pm-0002"],
     ]);
     expect(after.time).toBe(100);
+  });
+
+  it("gives as columns what observe() gives, during migrations, crashes and injected load", () => {
+    const c = createSimCluster({ seed: 3, nodes: 6, vmsPerNode: 3, cores: 2, load: { kind: "gaussian", mean: 0.6, std: 0.3 } });
+    c.runtime.migrate("vm-00001", "pm-0004", () => undefined);
+    c.runtime.migrate("vm-00007", "pm-0000", () => undefined);
+    c.crashNode("pm-0005");
+    for (const t of [0.5, 3, 60]) {
+      c.run(t);
+      const columns = c.runtime.observeColumns!();
+      expect(columns).toEqual(columnsOf(c.runtime.observe()));
+      expect(Array.from(columns.vms.migrating).some((m) => m === 1)).toBe(t < 30);
+      expect(Array.from(columns.vms.cpuDemand).some((d) => d > 0)).toBe(true);
+    }
   });
 
   it("moves a migrated VM's demand with it when it switches host", () => {

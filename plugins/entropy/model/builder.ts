@@ -1,6 +1,6 @@
 import { UsageError } from "../../../engine/errors.ts";
 import type { Constraint } from "../constraints/constraint.ts";
-import type { Problem, VmStatus } from "./problem.ts";
+import type { Durations, Problem, VmStatus } from "./problem.ts";
 
 /** VMPlaceS migration speed (125 MB/s): a migration lasts memory / speed, so its cost is weighted by memory. */
 export const MIGRATION_BYTES_PER_SECOND = 125e6;
@@ -12,6 +12,43 @@ const MEMORY_RESOURCES = ["mem", "memory", "ram"];
 /** Migration duration of a VM of `mib` MiB of memory (the default duration when it states none). */
 export function memoryMigrationSeconds(mib: number): number {
   return mib > 0 ? (mib * 1048576) / MIGRATION_BYTES_PER_SECOND : DEFAULT_ACTION_SECONDS;
+}
+
+/**
+ * A Problem's columns; absent statuses are all running, absent durations the
+ * defaults (a migration lasts its memory at MIGRATION_BYTES_PER_SECOND,
+ * every other action DEFAULT_ACTION_SECONDS). The one place a Problem is
+ * put together: ProblemBuilder (instance files, element by element) and
+ * observations (plugins/entropy/observation.ts, whole columns) both end here.
+ */
+export type ProblemColumns = Omit<Problem, "vmStatus" | "durations"> & {
+  readonly vmStatus?: readonly VmStatus[];
+  readonly durations?: Partial<Durations>;
+};
+
+export function assembleProblem(c: ProblemColumns): Problem {
+  const vmCount = c.vms.length;
+  const nodeCount = c.nodes.length;
+  const memRc = c.resources.findIndex((rc) => MEMORY_RESOURCES.includes(rc.toLowerCase()));
+  const d = c.durations ?? {};
+  return {
+    nodes: c.nodes,
+    vms: c.vms,
+    resources: c.resources,
+    nodeOnline: c.nodeOnline,
+    capacity: c.capacity,
+    vmStatus: c.vmStatus ?? new Array<VmStatus>(vmCount).fill("running"),
+    host: c.host,
+    demand: c.demand,
+    durations: {
+      migrate: d.migrate ?? (memRc < 0 ? new Float64Array(vmCount).fill(DEFAULT_ACTION_SECONDS) : c.demand[memRc].map(memoryMigrationSeconds)),
+      bootVm: d.bootVm ?? new Float64Array(vmCount).fill(DEFAULT_ACTION_SECONDS),
+      shutdownVm: d.shutdownVm ?? new Float64Array(vmCount).fill(DEFAULT_ACTION_SECONDS),
+      bootNode: d.bootNode ?? new Float64Array(nodeCount).fill(DEFAULT_ACTION_SECONDS),
+      shutdownNode: d.shutdownNode ?? new Float64Array(nodeCount).fill(DEFAULT_ACTION_SECONDS),
+    },
+    constraints: c.constraints,
+  };
 }
 
 export interface NodeSpec {
@@ -89,11 +126,8 @@ export class ProblemBuilder {
 
   build(): Problem {
     const resources = [...this.resourceSet];
-    const nodes = [...this.nodeIds.keys()];
     const vms = [...this.vmIds.keys()];
-    const capacity = resources.map((rc) => Float64Array.from(this.nodeSpecs, (s) => s.capacity[rc] ?? 0));
     const demand = resources.map((rc) => Float64Array.from(this.vmSpecs, (s) => s.demand[rc] ?? 0));
-    const memRc = resources.findIndex((rc) => MEMORY_RESOURCES.includes(rc.toLowerCase()));
     const host = new Int32Array(vms.length).fill(-1);
     this.vmSpecs.forEach((s, v) => {
       const status = s.status ?? "running";
@@ -102,24 +136,18 @@ export class ProblemBuilder {
         host[v] = this.nodeIndex(s.host);
       }
     });
-    const memorySeconds = (v: number): number => memoryMigrationSeconds(memRc < 0 ? 0 : demand[memRc][v]);
+    // an element's own duration where it states one, the default otherwise
+    const defaults = assembleProblem({ nodes: [...this.nodeIds.keys()], vms, resources, nodeOnline: this.nodeSpecs.map((s) => s.online ?? true), capacity: resources.map((rc) => Float64Array.from(this.nodeSpecs, (s) => s.capacity[rc] ?? 0)), host, demand, vmStatus: this.vmSpecs.map((s) => s.status ?? "running"), constraints: this.constraints });
+    const d = defaults.durations;
     return {
-      nodes,
-      vms,
-      resources,
-      nodeOnline: this.nodeSpecs.map((s) => s.online ?? true),
-      capacity,
-      vmStatus: this.vmSpecs.map((s) => s.status ?? "running"),
-      host,
-      demand,
+      ...defaults,
       durations: {
-        migrate: Float64Array.from(this.vmSpecs, (s, v) => s.migrateSeconds ?? memorySeconds(v)),
-        bootVm: Float64Array.from(this.vmSpecs, (s) => s.bootSeconds ?? DEFAULT_ACTION_SECONDS),
-        shutdownVm: Float64Array.from(this.vmSpecs, (s) => s.shutdownSeconds ?? DEFAULT_ACTION_SECONDS),
-        bootNode: Float64Array.from(this.nodeSpecs, (s) => s.bootSeconds ?? DEFAULT_ACTION_SECONDS),
-        shutdownNode: Float64Array.from(this.nodeSpecs, (s) => s.shutdownSeconds ?? DEFAULT_ACTION_SECONDS),
+        migrate: Float64Array.from(this.vmSpecs, (s, v) => s.migrateSeconds ?? d.migrate[v]),
+        bootVm: Float64Array.from(this.vmSpecs, (s, v) => s.bootSeconds ?? d.bootVm[v]),
+        shutdownVm: Float64Array.from(this.vmSpecs, (s, v) => s.shutdownSeconds ?? d.shutdownVm[v]),
+        bootNode: Float64Array.from(this.nodeSpecs, (s, n) => s.bootSeconds ?? d.bootNode[n]),
+        shutdownNode: Float64Array.from(this.nodeSpecs, (s, n) => s.shutdownSeconds ?? d.shutdownNode[n]),
       },
-      constraints: this.constraints,
     };
   }
 }
