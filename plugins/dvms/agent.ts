@@ -1,5 +1,5 @@
 import type { ClusterRuntime, MigrationResult, Seconds, TimerHandle } from "../../engine/cluster.ts";
-import { observationOf, overloaded, underloaded } from "./goal.ts";
+import { addLoad, loadOf, mayFit, NO_LOAD, observationOf, overloaded, underloaded } from "./goal.ts";
 import type { DvmsEvents } from "./isp-log.ts";
 import { isDvmsMessage, type DvmsMessage, type PartitionUpdate } from "./messages.ts";
 import type { DvmsOptions } from "./options.ts";
@@ -40,6 +40,8 @@ interface Membership extends PartitionUpdate {
 interface Leading {
   token: IspToken;
   phase: "collecting" | "solving" | "applying";
+  /** Members' views, this node's and those the acks bring. */
+  readonly views: Map<string, NodeView>;
   readonly lastAck: Map<string, Seconds>;
   readonly awaiting: Set<string>;
   ticker: TimerHandle;
@@ -50,6 +52,18 @@ interface Handoff {
   readonly token: IspToken;
   readonly to: string;
   readonly timer: TimerHandle;
+}
+
+/**
+ * What an initiator knows of its partition between announcements: every
+ * joiner asks it the validity check, so it hears of each join without a
+ * message more. Members send it the foreign tokens they receive.
+ */
+interface Initiated {
+  readonly id: string;
+  readonly members: Set<string>;
+  /** The last node to join: the partition grows from there. */
+  last: string;
 }
 
 /** A merge request this initiator holds (its partition's lock) until its own token comes home. */
@@ -74,6 +88,13 @@ export type PublicState =
 
 const EPSILON = 1e-9;
 
+/** FNV-1a of `text`, as a fraction in [0, 1). */
+function unitHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 2 ** 32;
+}
+
 /**
  * One DVMS node agent (docs/dvms.md): the whole protocol, written against
  * the scheduler-facing runtime only, so the simulated datacenter and the
@@ -89,12 +110,18 @@ export class Agent {
   private pending: { readonly token: IspToken; readonly timer: TimerHandle } | null = null;
   private queue: IspToken[] = [];
   private lock: MergeLock | null = null;
+  private initiated: Initiated | null = null;
+  /** A member silent for partitionTimeout asked its initiator whether the partition lives; no reply in time: it timed out. */
+  private probe: TimerHandle | null = null;
   private readonly handoffs = new Map<string, Handoff>();
   private monitor: TimerHandle | null = null;
   private lastCheck = -Infinity;
-  /** Back-off after this node's own ISP ended unsolved: no new ISP before `retryAt`; `retryDelay` doubles per failure. */
+  /** Back-off after an ISP ended unsolved (ownIspEnded): no new ISP before `retryAt`; `retryDelay` doubles per failure. */
   private retryAt = -Infinity;
   private retryDelay = 0;
+  /** The last failure was `unsolvable`: the datacenter had no room, the end of this node's overload does not lift the back-off. */
+  private saturated = false;
+  private failures = 0;
   private seq = 0;
   private running = false;
 
@@ -127,7 +154,7 @@ export class Agent {
   loadChanged(overloaded: boolean): void {
     if (overloaded) {
       this.scheduleCheck();
-    } else if (this.retryDelay > 0) {
+    } else if (this.retryDelay > 0 && !this.saturated) {
       // the overload is over: a later one starts afresh, without waiting out this one's back-off
       this.retryDelay = 0;
       this.retryAt = -Infinity;
@@ -174,6 +201,7 @@ export class Agent {
     const now = this.rt.now();
     const id = ispId(this.self, ++this.seq);
     this.env.events.ispStarted(id, this.self, goal, now);
+    this.initiated = { id, members: new Set([this.self]), last: this.self };
     this.lead(newToken(id, this.self, goal, view, now));
   }
 
@@ -184,10 +212,6 @@ export class Agent {
       case "isp":
         this.send(from, { type: "isp-ack", id: m.token.id });
         this.route(m.token);
-        return;
-      case "merge":
-        this.send(from, { type: "isp-ack", id: m.token.id });
-        this.onMergeRequest(m.token, m.into);
         return;
       case "isp-ack": {
         const h = this.handoffs.get(m.id);
@@ -222,8 +246,14 @@ export class Agent {
     if (now - token.updatedAt > this.env.options.partitionTimeout) return;
     if (token.nodes.includes(this.self)) return this.routeOwn(token);
     const mine = this.membership;
-    if (mine && ask && this.mayMerge(token, mine)) return this.requestMerge(token, mine);
-    if (mine) return this.shortcut(token, mine);
+    if (mine) {
+      // Looping between busy partitions: send it home, where it turns Blocked or dissolves.
+      if (token.detour.includes(mine.id)) return this.sendToken(token.initiator, { ...token, detour: [] });
+      // Only the initiator knows the partition's members and state now: it decides (merge or shortcut).
+      if (mine.initiator !== this.self) return this.sendToken(mine.initiator, token);
+      if (ask && this.mayMerge(token, mine)) return this.onMergeRequest(token, mine.id);
+      return this.shortcut(token, mine);
+    }
     if (this.pending) {
       this.queue.push(token);
       return;
@@ -241,9 +271,11 @@ export class Agent {
       this.sendToken(token.initiator, token);
       return;
     }
+    this.touch();
+    this.initiated = { id: token.id, members: new Set(token.nodes), last: token.leader };
     if (token.state === "growing") {
       const blocked: IspToken = { ...token, state: "blocked", detour: [] };
-      if (this.env.options.merge) this.tellBlocked(blocked);
+      this.setMembership({ ...this.membership!, state: "blocked" });
       this.forward(blocked);
     } else if (this.lock) {
       this.merge(token, this.lock);
@@ -253,28 +285,21 @@ export class Agent {
     }
   }
 
-  /** A foreign token at a busy node goes straight to the first out of this node's partition. */
+  /** A foreign token at a busy partition's initiator goes straight to the partition's first out. */
   private shortcut(token: IspToken, mine: Membership): void {
-    if (token.detour.includes(mine.id)) {
-      // Looping between busy partitions: send it home, where it turns Blocked or dissolves.
-      this.sendToken(token.initiator, { ...token, detour: [] });
-      return;
-    }
-    let next = mine.firstOut;
-    if (next === null || next === this.self || token.excluded.includes(next)) {
-      const skip = new Set([...mine.nodes, ...token.excluded]);
-      next = this.env.overlay.firstOut(this.self, mine, skip);
-    }
+    const known = this.initiated?.id === mine.id ? this.initiated : { members: new Set(mine.nodes), last: this.self };
+    const skip = { has: (n: string) => known.members.has(n) || token.excluded.includes(n) };
+    const next = this.env.overlay.firstOut(known.last, { initiator: this.self, nodes: known.members }, skip);
     this.sendToken(next ?? token.initiator, { ...token, detour: [...token.detour, mine.id] });
   }
 
-  /** Hands the token over (a merge request when `into` names the partition asked); unacknowledged, it is routed again. */
-  private sendToken(to: string, token: IspToken, into: string | null = null): void {
+  /** Hands the token over; unacknowledged, it is routed again. */
+  private sendToken(to: string, token: IspToken): void {
     const sent: IspToken = { ...token, hops: token.hops + 1 };
     this.handoffs.get(token.id)?.timer.cancel();
     const timer = this.after(this.env.options.handoffTimeout, () => this.handoffFailed(token.id));
     this.handoffs.set(token.id, { token: sent, to, timer });
-    this.send(to, into === null ? { type: "isp", token: sent } : { type: "merge", token: sent, into });
+    this.send(to, { type: "isp", token: sent });
   }
 
   /** The receiver never acknowledged: take it for dead and route the token again without it. */
@@ -294,9 +319,10 @@ export class Agent {
   // ---- merging two Blocked partitions ---------------------------------------
 
   /**
-   * A Blocked token met a Blocked partition (as this member last heard):
-   * the partition whose initiator ranks lower on the ring asks. Overload
-   * ISPs only: consolidation is opportunistic, it does not merge.
+   * A Blocked token reached the initiator of a Blocked partition (members
+   * pass foreign tokens to their initiator): the partition whose initiator
+   * ranks lower on the ring asks. Overload ISPs only: consolidation is
+   * opportunistic, it does not merge.
    */
   private mayMerge(token: IspToken, mine: Membership): boolean {
     return (
@@ -309,12 +335,6 @@ export class Agent {
       !token.excluded.includes(mine.initiator) &&
       !token.detour.includes(mine.id)
     );
-  }
-
-  /** The request goes, token and all, to the other partition's initiator: the one node that can hold both tokens. */
-  private requestMerge(token: IspToken, mine: Membership): void {
-    if (mine.initiator === this.self) this.onMergeRequest(token, mine.id);
-    else this.sendToken(mine.initiator, token, mine.id);
   }
 
   /**
@@ -347,31 +367,36 @@ export class Agent {
     this.route(l.token, false);
   }
 
-  /** Both tokens are here: one Growing partition of all their nodes, led from here, announced to every member. */
+  /** Both tokens are here: one Growing partition of all their nodes, led from here, announced to every member (the absorbed ones learn their new partition). */
   private merge(own: IspToken, lock: MergeLock): void {
     lock.timer.cancel();
     this.lock = null;
-    this.lead(mergeTokens(own, lock.token, this.self, this.rt.now()));
-  }
-
-  /** The initiator tells its members the partition is Blocked, so they know it may merge. */
-  private tellBlocked(token: IspToken): void {
-    if (!this.membership) return;
-    const { lastUpdate: _, ...update } = this.membership;
-    const blocked: PartitionUpdate = { ...update, state: "blocked" };
-    this.setMembership(blocked);
-    for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "update", ...blocked });
+    const merged = mergeTokens(own, lock.token, this.self, this.rt.now());
+    this.initiated = { id: merged.id, members: new Set(merged.nodes), last: this.self };
+    this.lead(merged, true);
   }
 
   // ---- validity check --------------------------------------------------------
 
+  /**
+   * A candidate about to join (or a silent member) asks: the initiator
+   * learns of the join here. Only a join proves the token alive: a member's
+   * probe does not touch the partition, or members and initiator would keep
+   * a lost token's partition alive for ever.
+   */
   private onCheck(from: string, id: string): void {
     const valid = this.membership?.id === id;
-    if (valid) this.touch();
+    const known = this.initiated;
+    if (valid && known?.id === id && !known.members.has(from)) {
+      known.members.add(from);
+      known.last = from;
+      this.touch();
+    }
     this.send(from, { type: "check-reply", id, valid });
   }
 
   private onCheckReply(id: string, valid: boolean): void {
+    if (this.probe && this.membership?.id === id) return this.probed(valid);
     const p = this.pending;
     if (!p || p.token.id !== id) return;
     p.timer.cancel();
@@ -395,20 +420,28 @@ export class Agent {
 
   // ---- leading -------------------------------------------------------------
 
-  /** This node joined (or started) the partition as its leader. */
-  private lead(token: IspToken): void {
+  /**
+   * This node joined (or started) the partition as its leader. The members
+   * hear of it only when the leader will solve (or after a merge, `tell`):
+   * below the minimum size, or when the partition cannot hold its VMs in sum
+   * (`mayFit`, from the token's load), the token goes on at once, and the
+   * members' memberships stay as they joined (docs/dvms.md: one message per
+   * member per join made a sweep of s nodes cost O(s²) messages).
+   */
+  private lead(token: IspToken, tell = false): void {
     const now = this.rt.now();
-    this.announce(token);
-    if (token.nodes.length < this.env.options.minPartitionSize) {
+    const working = token.nodes.length >= this.env.options.minPartitionSize && mayFit(token.load);
+    if (working || tell) this.announce(token);
+    else this.setMembership(this.updateOf(token));
+    if (!working) {
       this.forward(token);
       return;
     }
-    // The leader's own copy of the views, which members' acks refresh in place (a copy per ack cost O(size) each).
-    token = { ...token, views: { ...token.views } };
     const others = token.nodes.filter((n) => n !== this.self);
     this.leading = {
       token,
       phase: "collecting",
+      views: new Map([[this.self, this.localView()]]),
       lastAck: new Map(others.map((n) => [n, now])),
       awaiting: new Set(others),
       ticker: this.after(this.env.options.announcePeriod, () => this.tick()),
@@ -429,20 +462,15 @@ export class Agent {
     return this.env.overlay.firstOut(this.self, token, unavailable(token));
   }
 
-  /** Tells the members who leads, who is in and where the first out is; refreshes this node's own membership. */
+  /** The partition as this node, leading it, tells it. */
+  private updateOf(token: IspToken): PartitionUpdate {
+    const { id, initiator, goal, nodes, version, state, hops, merged } = token;
+    return { id, initiator, goal, leader: this.self, nodes, version, state, hops, merged };
+  }
+
+  /** Tells the members who leads and who is in (they ack with fresh views); refreshes this node's own membership. */
   private announce(token: IspToken): void {
-    const update: PartitionUpdate = {
-      id: token.id,
-      initiator: token.initiator,
-      goal: token.goal,
-      leader: this.self,
-      nodes: token.nodes,
-      version: token.version,
-      state: token.state,
-      hops: token.hops,
-      firstOut: this.firstOut(token),
-      merged: token.merged,
-    };
+    const update = this.updateOf(token);
     this.setMembership(update);
     for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "update", ...update });
   }
@@ -470,6 +498,7 @@ export class Agent {
       return false;
     }
     l.token = dropMember(l.token, member, this.rt.now());
+    l.views.delete(member);
     l.lastAck.delete(member);
     l.awaiting.delete(member);
     this.announce(l.token);
@@ -482,7 +511,7 @@ export class Agent {
     if (!l || l.token.id !== id || !l.lastAck.has(from)) return;
     l.lastAck.set(from, this.rt.now());
     if (version !== l.token.version) return;
-    (l.token.views as Record<string, NodeView>)[from] = view;
+    l.views.set(from, view);
     if (l.awaiting.delete(from) && l.phase === "collecting" && l.awaiting.size === 0) this.solve();
   }
 
@@ -490,13 +519,22 @@ export class Agent {
     if (this.leading?.token.id === id && this.leading.lastAck.has(from)) this.dropFromLeading(from);
   }
 
-  /** Runs the solver on the members' views; its cost is charged to the clock before acting. */
+  /**
+   * Runs the solver on the members' fresh views; its cost is charged to the
+   * clock before acting. The token's load is refreshed from those views
+   * first: if the partition cannot hold its VMs after all, it grows at once.
+   */
   private solve(): void {
     const l = this.leading;
     if (!l) return;
+    const emptied = l.token.goal === "underload" ? l.token.initiator : null;
+    let load = NO_LOAD;
+    for (const [n, view] of l.views) load = addLoad(load, loadOf(view, n === emptied));
+    l.token = { ...l.token, load };
+    if (!mayFit(load)) return this.forward(l.token);
     l.phase = "solving";
     const solved = l.token;
-    const plan = this.env.solve(observationOf(solved, this.rt.now()), solved.nodes, this.env.options.solverTimeLimit, this.rt);
+    const plan = this.env.solve(observationOf(solved, l.views, this.rt.now()), solved.nodes, this.env.options.solverTimeLimit, this.rt);
     const delay = this.rt.computeDelay(plan.work, plan.seconds);
     this.env.events.computed(this.rt.clock === "wall" ? plan.seconds : delay);
     this.after(delay, () => this.decided(solved, plan));
@@ -555,8 +593,11 @@ export class Agent {
     const previous = this.membership?.id;
     this.membership = { ...update, lastUpdate: this.rt.now() };
     this.armWatchdog();
-    // Absorbed by a merge: a request this node held for its old partition is void.
-    if (previous !== undefined && previous !== update.id) this.releaseLock();
+    // Absorbed by a merge: a request this node held for its old partition is void, and it initiates no more.
+    if (previous !== undefined && previous !== update.id) {
+      this.releaseLock();
+      if (this.initiated?.id !== update.id) this.initiated = null;
+    }
   }
 
   private onUpdate(from: string, m: Extract<DvmsMessage, { type: "update" }>): void {
@@ -576,7 +617,12 @@ export class Agent {
     if (this.membership) this.membership.lastUpdate = this.rt.now();
   }
 
-  /** One timer per member, re-armed lazily: members leave a partition silent for partitionTimeout. */
+  /**
+   * One timer per member, re-armed lazily. A partition silent for
+   * partitionTimeout: its initiator (which hears of every join) takes it for
+   * lost and leaves; another member asks the initiator first, since a
+   * partition growing without solving announces nothing to its members.
+   */
   private armWatchdog(): void {
     if (this.watchdog || !this.membership) return;
     const timeout = this.env.options.partitionTimeout;
@@ -585,35 +631,73 @@ export class Agent {
       this.watchdog = null;
       const mine = this.membership;
       if (!mine) return;
-      if (this.rt.now() - mine.lastUpdate >= timeout - EPSILON) {
-        this.ended(mine, "timed-out", 0);
-        this.leave("timed-out");
-      } else {
-        this.armWatchdog();
-      }
+      if (this.rt.now() - mine.lastUpdate < timeout - EPSILON) return this.armWatchdog();
+      if (mine.initiator === this.self) return this.timedOut();
+      if (this.probe) return;
+      this.probe = this.after(this.env.options.handoffTimeout, () => {
+        this.probe = null;
+        this.timedOut();
+      });
+      this.send(mine.initiator, { type: "check", id: mine.id });
     });
+  }
+
+  /** The initiator answered a member's probe: the partition lives on, or it ended (reported by whoever ended it). */
+  private probed(valid: boolean): void {
+    this.probe?.cancel();
+    this.probe = null;
+    if (valid) {
+      this.touch();
+      this.armWatchdog();
+    } else {
+      this.leave();
+    }
+  }
+
+  private timedOut(): void {
+    const mine = this.membership;
+    if (!mine) return;
+    this.ended(mine, "timed-out", 0);
+    this.leave("timed-out");
   }
 
   /** Leaves the partition; `outcome`: how it ended, when known. */
   private leave(outcome: IspOutcome | null = null): void {
     const mine = this.membership;
-    if (mine && outcome !== null && this.seq > 0 && ispIds(mine).includes(ispId(this.self, this.seq))) this.ownIspEnded(outcome);
+    const own = mine !== null && this.seq > 0 && ispIds(mine).includes(ispId(this.self, this.seq));
+    if (outcome !== null && (own || outcome === "unsolvable")) this.backOff(outcome);
     this.stopLeading();
     this.watchdog?.cancel();
     this.watchdog = null;
+    this.probe?.cancel();
+    this.probe = null;
     this.membership = null;
+    this.initiated = null;
     this.releaseLock();
   }
 
   /**
-   * This node's own overload went unsolved: wait before starting another ISP,
-   * twice as long after each further failure (up to maxBackoff), so an
-   * over-capacity datacenter is not flooded with ISPs that cannot succeed.
+   * An ISP this node initiated ended, or one it was a member of ended
+   * `unsolvable` (it went round the ring: this node's own ISP would find no
+   * more room). Unsolved: wait before starting another ISP, twice as long
+   * after each further failure (up to maxBackoff), so an over-capacity
+   * datacenter is not flooded with ISPs that cannot succeed; the wait is
+   * spread over [1/2, 1] of the delay by the node's name (deterministic), or
+   * every member of a failed sweep would start its own at the same instant.
+   * Solved (its own): no wait.
    */
-  private ownIspEnded(outcome: IspOutcome): void {
+  private backOff(outcome: IspOutcome): void {
     const { backoff, maxBackoff } = this.env.options;
-    this.retryDelay = outcome === "solved" ? 0 : this.retryDelay === 0 ? backoff : Math.min(2 * this.retryDelay, maxBackoff);
-    this.retryAt = this.retryDelay === 0 ? -Infinity : this.rt.now() + this.retryDelay;
+    if (outcome === "solved") {
+      this.retryDelay = 0;
+      this.retryAt = -Infinity;
+      this.saturated = false;
+      return;
+    }
+    this.retryDelay = this.retryDelay === 0 ? backoff : Math.min(2 * this.retryDelay, maxBackoff);
+    this.saturated = outcome === "unsolvable";
+    const spread = 0.5 + 0.5 * unitHash(`${this.self}#${++this.failures}`);
+    this.retryAt = Math.max(this.retryAt, this.rt.now() + this.retryDelay * spread);
   }
 
   private isFree(): boolean {
@@ -648,6 +732,7 @@ export class Agent {
     this.leave();
     this.retryDelay = 0;
     this.retryAt = -Infinity;
+    this.saturated = false;
     this.pending?.timer.cancel();
     this.pending = null;
     this.queue = [];

@@ -1,5 +1,6 @@
 import type { Seconds } from "../../engine/cluster.ts";
 import { RingOverlay, type Overlay, type PartitionShape } from "./overlay.ts";
+import type { NodeFilter } from "./partition.ts";
 import { coordinateDistance, embed, type Coordinate, type VivaldiOptions } from "./vivaldi.ts";
 
 export interface LboOptions extends VivaldiOptions {
@@ -50,7 +51,7 @@ export class LboOverlay implements Overlay {
     return list;
   }
 
-  firstOut(from: string, partition: PartitionShape, skip: ReadonlySet<string>): string | null {
+  firstOut(from: string, partition: PartitionShape, skip: NodeFilter): string | null {
     const target = this.coordinate(partition.initiator);
     let best: string | null = null;
     let bestDistance = Infinity;

@@ -1,6 +1,6 @@
 import type { IspGoal, IspOutcome, IspToken, NodeView, PartitionState } from "./partition.ts";
 
-/** A partition as its leader announces it to the members. */
+/** A partition as a member knows it: announced by a leader about to solve, or as the member joined. */
 export interface PartitionUpdate {
   readonly id: string;
   readonly initiator: string;
@@ -10,7 +10,6 @@ export interface PartitionUpdate {
   readonly version: number;
   readonly state: PartitionState;
   readonly hops: number;
-  readonly firstOut: string | null;
   /** ISPs absorbed by merging: their members take this update as their new partition. */
   readonly merged: readonly string[];
 }
@@ -22,14 +21,12 @@ export interface PartitionUpdate {
 export type DvmsMessage =
   /** Hands the token to a candidate (join, shortcut or return to the initiator). */
   | { readonly type: "isp"; readonly token: IspToken }
-  /** Blocked token -> initiator of the Blocked partition `into` it met: merge with us (acked like `isp`). */
-  | { readonly type: "merge"; readonly token: IspToken; readonly into: string }
-  /** The receiver of an `isp` or `merge` took responsibility for it (else the sender suspects it dead). */
+  /** The receiver of an `isp` took responsibility for it (else the sender suspects it dead). */
   | { readonly type: "isp-ack"; readonly id: string }
-  /** Candidate -> initiator: is this partition still alive? */
+  /** Candidate (or a member silent for partitionTimeout) -> initiator: is this partition still alive? */
   | { readonly type: "check"; readonly id: string }
   | { readonly type: "check-reply"; readonly id: string; readonly valid: boolean }
-  /** Leader -> members: membership, first out, version; sent on join and re-announced while the leader works. */
+  /** Leader -> members: membership and version; sent when the leader starts working on a solve (or after a merge), re-announced while it works. */
   | ({ readonly type: "update" } & PartitionUpdate)
   /** Member -> leader: alive, with a fresh local view. */
   | { readonly type: "ack"; readonly id: string; readonly version: number; readonly view: NodeView }
@@ -42,7 +39,6 @@ export type DvmsMessageType = DvmsMessage["type"];
 const TYPES: ReadonlySet<string> = new Set<DvmsMessageType>([
   "isp",
   "isp-ack",
-  "merge",
   "check",
   "check-reply",
   "update",

@@ -1,14 +1,16 @@
+import type { NodeFilter } from "./partition.ts";
+
 /** The partition an overlay is asked to extend. */
 export interface PartitionShape {
   readonly initiator: string;
-  readonly nodes: readonly string[];
+  readonly nodes: Iterable<string>;
 }
 
 /** Who a partition's leader offers the token to next ("first out", docs/dvms.md). */
 export interface Overlay {
   readonly kind: "ring" | "lbo";
   /** First node outside `skip` seen from `from`, or null when every node is taken. */
-  firstOut(from: string, partition: PartitionShape, skip: ReadonlySet<string>): string | null;
+  firstOut(from: string, partition: PartitionShape, skip: NodeFilter): string | null;
 }
 
 /** Each node knows its successor in name order; the first out is the first successor not skipped. */
@@ -30,7 +32,7 @@ export class RingOverlay implements Overlay {
     return i;
   }
 
-  firstOut(from: string, _partition: PartitionShape, skip: ReadonlySet<string>): string | null {
+  firstOut(from: string, _partition: PartitionShape, skip: NodeFilter): string | null {
     const n = this.nodes.length;
     const start = this.rank(from);
     for (let step = 1; step < n; step++) {

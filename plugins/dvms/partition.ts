@@ -1,4 +1,5 @@
 import type { NodeState, Seconds, VmState } from "../../engine/cluster.ts";
+import { addLoad, loadOf, type PartitionLoad } from "./goal.ts";
 
 /** Growing: still looking for free nodes; Blocked: came back to its initiator once (docs/dvms.md). */
 export type PartitionState = "growing" | "blocked";
@@ -6,7 +7,7 @@ export type PartitionState = "growing" | "blocked";
 /** What the initiator asks for: relief from an overload, or (underload option) to be emptied. */
 export type IspGoal = "overload" | "underload";
 
-/** One member's local view, gathered as the partition grows and refreshed by acks. */
+/** One member's local view, sent with its ack to the leader that is about to solve. */
 export interface NodeView {
   readonly node: NodeState;
   readonly vms: readonly VmState[];
@@ -14,7 +15,10 @@ export interface NodeView {
 
 /**
  * The ISP token: the partition travelling from leader to leader. Only its
- * holder changes it, so it is a plain value copied into every message.
+ * holder changes it, so it is a plain value copied into every message. It
+ * carries the members' summed load, not their views: views are fetched
+ * fresh when a leader solves (docs/dvms.md), so a token stays a few hundred
+ * bytes however large the partition and a join costs O(1) in messages.
  */
 export interface IspToken {
   readonly id: string;
@@ -30,7 +34,8 @@ export interface IspToken {
   readonly startedAt: Seconds;
   /** When a leader last touched the token: forwarders drop tokens older than the partition timeout. */
   readonly updatedAt: Seconds;
-  readonly views: Readonly<Record<string, NodeView>>;
+  /** Summed demand and capacity of the members as each joined (the initiator's, then each joiner's). */
+  readonly load: PartitionLoad;
   /** Nodes found unreachable on the way: never offered the token again. */
   readonly excluded: readonly string[];
   /** Foreign partitions the token was shortcut through since it last joined a node: a repeat means a loop. */
@@ -69,14 +74,14 @@ export function newToken(id: string, initiator: string, goal: IspGoal, view: Nod
     hops: 0,
     startedAt: now,
     updatedAt: now,
-    views: { [initiator]: view },
+    load: loadOf(view, goal === "underload"),
     excluded: [],
     detour: [],
     merged: [],
   };
 }
 
-/** `node` joins as the new leader: version + 1, its fresh view added. */
+/** `node` joins as the new leader: version + 1, its load added. */
 export function joinToken(token: IspToken, node: string, view: NodeView, now: Seconds): IspToken {
   return {
     ...token,
@@ -84,21 +89,18 @@ export function joinToken(token: IspToken, node: string, view: NodeView, now: Se
     nodes: [...token.nodes, node],
     version: token.version + 1,
     updatedAt: now,
-    views: { ...token.views, [node]: view },
+    load: addLoad(token.load, loadOf(view, false)),
     detour: [],
   };
 }
 
-/** Drops a failed member; its views go and it is never offered the token again. */
+/** Drops a failed member, never offered the token again; the leader recomputes `load` from its views. */
 export function dropMember(token: IspToken, node: string, now: Seconds): IspToken {
-  const views = { ...token.views };
-  delete views[node];
   return {
     ...token,
     nodes: token.nodes.filter((n) => n !== node),
     version: token.version + 1,
     updatedAt: now,
-    views,
     excluded: token.excluded.includes(node) ? token.excluded : [...token.excluded, node],
   };
 }
@@ -119,7 +121,7 @@ export function mergeTokens(host: IspToken, guest: IspToken, leader: string, now
     version: Math.max(host.version, guest.version) + 1,
     hops: host.hops + guest.hops,
     updatedAt: now,
-    views: { ...guest.views, ...host.views },
+    load: addLoad(host.load, guest.load),
     excluded,
     detour: [],
     merged: [...host.merged, guest.id, ...guest.merged],
@@ -130,7 +132,28 @@ export function excludeNode(token: IspToken, node: string): IspToken {
   return token.excluded.includes(node) ? token : { ...token, excluded: [...token.excluded, node] };
 }
 
-/** Nodes the overlay must skip when looking for the first out. */
-export function unavailable(token: IspToken): Set<string> {
-  return new Set([...token.nodes, ...token.excluded]);
+/**
+ * Nodes the overlay must skip when looking for the first out: members and
+ * excluded nodes. Looked up in the arrays for the first few probes (the ring
+ * usually takes the first), then in a set built once (a partition that wraps
+ * the ring probes every member).
+ */
+export function unavailable(token: IspToken): NodeFilter {
+  let probes = 0;
+  let set: Set<string> | null = null;
+  return {
+    has: (node) => {
+      if (set) return set.has(node);
+      if (++probes > 4) {
+        set = new Set([...token.nodes, ...token.excluded]);
+        return set.has(node);
+      }
+      return token.nodes.includes(node) || token.excluded.includes(node);
+    },
+  };
+}
+
+/** Membership test an overlay skips nodes by. */
+export interface NodeFilter {
+  has(node: string): boolean;
 }

@@ -39,7 +39,7 @@ describe("DVMS options", () => {
 describe("DVMS messages from the network", () => {
   it("accepts protocol messages and rejects anything else", () => {
     expect(isDvmsMessage({ type: "check", id: "pm-0000#1" })).toBe(true);
-    expect(isDvmsMessage({ type: "merge", id: "pm-0000#1" })).toBe(true);
+    expect(isDvmsMessage({ type: "dissolve", id: "pm-0000#1" })).toBe(true);
     expect(isDvmsMessage({ type: "hello" })).toBe(false);
     expect(isDvmsMessage(null)).toBe(false);
     expect(isDvmsMessage("isp")).toBe(false);

@@ -3,9 +3,9 @@ import type { Node } from "../../../engine/hosts.ts";
 import { checkPolicy, PolicyError, required, type FailurePolicy } from "../../../engine/policy.ts";
 import { remote, TreeRunner, type CommandSpec, type HostResult, type ProcessRunner, type SshRunner } from "../../../engine/process/index.ts";
 import type { StepContext } from "../../../engine/testbed.ts";
-import { LAUNCH, libvirtdConf, nodeHosts, QEMU_CONF, UUID_PLACEHOLDER } from "../daemon.ts";
+import { hostUuid, LAUNCH, libvirtdConf, nodeHosts, QEMU_CONF, UUID_PLACEHOLDER } from "../daemon.ts";
 import { NODE_VM_BRIDGE } from "../vms/domain-xml.ts";
-import { LOCAL_URI } from "../virsh.ts";
+import { LIBVIRT_TCP_PORT } from "../virsh.ts";
 import { BRIDGE, fullScript, LIBVIRTD, PACKAGES, probeScript, SYSCTL, VERIFY, type SubStepScript } from "./scripts.ts";
 
 /** What a freshly deployed minimal Debian lacks to host VMs (installed only when missing). */
@@ -13,6 +13,9 @@ export const DEFAULT_PACKAGES = ["qemu-system-x86", "qemu-utils", "libvirt-daemo
 
 /** ARP table thresholds: more than 1,024 neighbours on the VMs' network (10,000 VMs on one VLAN, as in the Flauncher runs). */
 const GC_THRESH = ["4096", "8192", "16384"] as const;
+
+/** bash without startup files: started by sshd, bash reads ~/.bashrc (seconds where it sets up a language's toolchain). */
+const BASH = ["bash", "--norc", "--noprofile"] as const;
 
 /** Beyond this many nodes, commands go down a relay tree instead of one connection per node from here. */
 export const TREE_THRESHOLD = 32;
@@ -50,27 +53,26 @@ interface SubStep {
 
 function subSteps(options: ProvisionOptions): SubStep[] {
   const timeout = options.timeout ?? 600;
-  const sh = (name: string, script: SubStepScript, args: readonly string[]): SubStep => ({ name, script, args, command: { argv: ["sh", "-c", fullScript(script), `provision-${name}`, ...args], timeout } });
+  const sh = (name: string, script: SubStepScript, args: readonly string[], shell: readonly string[] = ["sh"]): SubStep => ({ name, script, args, command: { argv: [...shell, "-c", fullScript(script), `provision-${name}`, ...args], timeout } });
   const dir = `${options.libvirtDir}/{{host}}`;
   return [
     sh("packages", PACKAGES, options.packages ?? DEFAULT_PACKAGES),
     sh("sysctl", SYSCTL, GC_THRESH),
     sh("bridge", BRIDGE, [NODE_VM_BRIDGE, options.nodeInterface ?? ""]),
     sh("libvirtd", LIBVIRTD, [dir, "{{host}}", libvirtdConf(UUID_PLACEHOLDER), QEMU_CONF, nodeHosts("{{host}}"), LAUNCH]),
-    sh("verify", VERIFY, [LOCAL_URI]),
+    sh("verify", VERIFY, ["127.0.0.1", String(LIBVIRT_TCP_PORT)], BASH),
   ];
 }
 
 /**
- * Every sub-step's check in one command (scripts.ts, probeScript): exit 0
- * and the host UUID on a node provisioned already. Verify, the last, gets
- * one attempt: a bare node's libvirtd is not waited for.
+ * Every sub-step's check in one bash command starting no process
+ * (scripts.ts, probeScript): exit 0 and the host UUID libvirtd reports on a
+ * node provisioned already. Verify, the last, gets one attempt: a bare
+ * node's libvirtd is not waited for.
  */
 function probe(steps: readonly SubStep[], timeout: Seconds): CommandSpec {
-  const last = steps.length - 1;
-  const scripts = steps.map((s, i) => (i < last ? s.script.check : fullScript(s.script)));
-  const args = steps.map((s, i) => (i < last ? s.args : [...s.args, "1"]));
-  return { argv: ["sh", "-c", probeScript(args.map((a) => a.length)), "provision-probe", ...scripts, ...args.flat()], timeout };
+  const args = steps.map((s, i) => (i < steps.length - 1 ? s.args : [...s.args, "1"]));
+  return { argv: [...BASH, "-c", probeScript(steps.map((s) => s.script), args.map((a) => a.length)), "provision-probe", ...args.flat()], timeout };
 }
 
 const reasonOf = (r: HostResult): string => (r.stderr.trim().split("\n").at(-1) || r.error || r.status).slice(0, 300);
@@ -108,8 +110,9 @@ export async function provisionNodes(nodes: readonly Node[], runner: SshRunner, 
     const p0 = Date.now();
     const probed = await remote(probe(plan, options.timeout ?? 600), batch, fanout, { name: "provision probe" }).run(ctx.signal);
     ctx.signal.throwIfAborted();
-    const ready = new Set(probed.results.filter((r) => r.status === "ok").map((r) => r.host));
-    for (const r of probed.results) if (r.status === "ok") uuids.set(r.host, r.stdout.trim().split("\n").at(-1)!);
+    // Ready: every check passed and libvirtd reports the node's own host UUID (the probe computes none: sha256sum is a process).
+    const ready = new Set(probed.results.filter((r) => r.status === "ok" && r.stdout.trim().split("\n").at(-1) === hostUuid(r.host)).map((r) => r.host));
+    for (const host of ready) uuids.set(host, hostUuid(host));
     skipped += ready.size * (plan.length - 1); // verify reads, it never skips
     steps += ready.size * plan.length;
     ctx.journal({ event: "provision-probe", ready: ready.size, todo: batch.length - ready.size, seconds: timed("probe", p0) });
