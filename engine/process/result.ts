@@ -1,3 +1,4 @@
+import { constants } from "node:os";
 import type { ActionReport, CommandSpec, HostResult, HostStatus } from "./types.ts";
 
 export const DEFAULT_KILL_AFTER = 5;
@@ -26,6 +27,14 @@ export function unreachable(host: string, error: unknown, start = Date.now()): H
 }
 
 export const ABORTED = "aborted";
+
+/** A command whose connection (or worker shell, or relay) ended before it reported an exit status. */
+export const LOST = "connection closed before the command's exit status";
+
+/** The name of signal number `n` (SIGTERM...), or null for a number this platform does not name. */
+export function signalName(n: number): string | null {
+  return Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? null;
+}
 
 /** A host with no exit status of its own: never started, or lost with its relay or fan-out process. */
 export function noProcess(host: string, status: HostStatus, error: string, start = Date.now()): HostResult {

@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { ClientChannel } from "ssh2";
 import type { CommandSpec, HostResult } from "../types.ts";
-import { ABORTED, DEFAULT_KILL_AFTER, noProcess, remoteStatus, unreachable } from "../result.ts";
+import { ABORTED, DEFAULT_KILL_AFTER, LOST, noProcess, remoteStatus, unreachable } from "../result.ts";
 import { killable, killCommand, splitPgid } from "../quote.ts";
 import type { Connection } from "./pool.ts";
 
@@ -127,7 +127,7 @@ function collect(conn: Connection, ch: ClientChannel, host: string, command: Com
         stderr: splitPgid(Buffer.concat(err).toString("utf8")).rest,
         start,
         end: Date.now(),
-        ...(aborted ? { error: ABORTED } : lost ? { error: "connection closed before the command's exit status" } : {}),
+        ...(aborted ? { error: ABORTED } : lost ? { error: LOST } : {}),
       });
     };
     ch.on("close", finish);

@@ -1,3 +1,24 @@
+import { randomBytes } from "node:crypto";
+
+/** Nonces drawn per refill: OpenSSL costs about 60 µs a call here, whatever the size (BENCHMARKS.md, bench:fanout). */
+const NONCES_PER_DRAW = 256;
+const NONCE_BYTES = 16;
+let drawn = Buffer.alloc(0);
+let used = 0;
+
+/**
+ * A fresh 128-bit random nonce in hex for one worker command (quote.ts,
+ * workerLine), cut from a batch of CSPRNG bytes: each byte is used once.
+ */
+export function nonce(): string {
+  if (used + NONCE_BYTES > drawn.length) {
+    drawn = randomBytes(NONCES_PER_DRAW * NONCE_BYTES);
+    used = 0;
+  }
+  used += NONCE_BYTES;
+  return drawn.toString("hex", used - NONCE_BYTES, used);
+}
+
 /**
  * A byte stream collected until a marker appears in it, found across chunk
  * boundaries without rescanning what came before: a worker shell's output

@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { constants } from "node:os";
 import type { Client, ClientChannel } from "ssh2";
 import type { CommandSpec, HostResult } from "../types.ts";
-import { ABORTED, DEFAULT_KILL_AFTER, remoteStatus, unreachable } from "../result.ts";
+import { ABORTED, DEFAULT_KILL_AFTER, LOST, remoteStatus, signalName, unreachable } from "../result.ts";
 import { killSessionCommand, splitPgid, WORKER_PROLOGUE, WORKER_SHELL, workerLine } from "../quote.ts";
 import { CLOSE_GRACE_MS, control } from "./exec.ts";
-import { MarkerScan } from "./marker.ts";
+import { MarkerScan, nonce as freshNonce } from "./marker.ts";
 import type { Connection } from "./pool.ts";
 
 /*
@@ -17,8 +15,6 @@ import type { Connection } from "./pool.ts";
  * one command line at a time (quote.ts, workerLine) and starts the command
  * as its child.
  */
-
-const LOST = "connection closed before the command's exit status";
 
 /** What a command on a worker needs to know while it runs. */
 interface Job {
@@ -68,7 +64,7 @@ export class Worker {
    */
   run(conn: Connection, host: string, remote: string, command: CommandSpec, start: number, signal: AbortSignal | undefined, done: (w: Worker) => void): Promise<HostResult | null> {
     return new Promise((resolve) => {
-      const nonce = randomBytes(16).toString("hex");
+      const nonce = freshNonce();
       const { line, notices } = workerLine(remote, nonce);
       const marker = Buffer.from(`${nonce}\n`);
       const out = new MarkerScan(Buffer.from(nonce));
@@ -224,8 +220,4 @@ function withoutNotice(stderr: string, status: number | null): string {
     if (stderr.endsWith(line)) return stderr.slice(0, -line.length);
   }
   return stderr;
-}
-
-function signalName(n: number): string | null {
-  return Object.entries(constants.signals).find(([, v]) => v === n)?.[0] ?? null;
 }

@@ -1,11 +1,10 @@
-import { constants } from "node:os";
 import type { Host } from "../../hosts.ts";
 import type { Seconds } from "../../cluster.ts";
 import { UsageError } from "../../errors.ts";
 import type { CommandSpec, FanoutRunner, HostResult } from "../types.ts";
 import { resolveArgv } from "../substitute.ts";
 import { remoteCommand } from "../quote.ts";
-import { ABORTED, DEFAULT_KILL_AFTER, noProcess, remoteStatus, unreachable } from "../result.ts";
+import { ABORTED, DEFAULT_KILL_AFTER, noProcess, remoteStatus, signalName, unreachable } from "../result.ts";
 import { runBounded } from "../spawn.ts";
 
 export interface TaktukOptions {
@@ -116,15 +115,10 @@ function parseHost(out: string, host: Host, command: CommandSpec, start: number)
   }
   if (wait === null) return null;
   const exitCode = (wait & 127) === 0 ? wait >> 8 : null;
-  const signal = (wait & 127) === 0 ? null : signalName(wait & 127);
+  const signal = (wait & 127) === 0 ? null : (signalName(wait & 127) ?? `SIG${wait & 127}`);
   const end = Date.now();
   return {
     host: host.name, status: remoteStatus(command, exitCode, signal, end - start), exitCode, signal,
     stdout: stdout.join(""), stderr: errors.join(""), start, end,
   };
-}
-
-function signalName(n: number): string {
-  const found = Object.entries(constants.signals).find(([, v]) => v === n);
-  return found ? found[0] : `SIG${n}`;
 }
