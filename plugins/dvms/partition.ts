@@ -38,7 +38,7 @@ export interface IspToken {
   readonly load: PartitionLoad;
   /** Nodes found unreachable on the way: never offered the token again. */
   readonly excluded: readonly string[];
-  /** Foreign partitions the token was shortcut through since it last joined a node: a repeat means a loop. */
+  /** Foreign partitions the token was shortcut through since it last joined a node (the last 32): a repeat means a loop. */
   readonly detour: readonly string[];
   /** ISPs this partition absorbed by merging: they end when it ends. */
   readonly merged: readonly string[];

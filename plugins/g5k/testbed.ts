@@ -187,7 +187,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       if (cluster) await this.checkCluster(sites[0]!, cluster);
       if (this.options.provision) await this.checkVmHosting(sites, cluster, counts, request.vms);
       const reservation = this.options.reservation ?? (sites.length > 1 ? await this.commonStart(counts, walltime, ctx) : undefined);
-      const submissions = sites.map((site) => ({ site, submission: this.submission(counts[site]!, cluster, walltime, reservation) }));
+      // A global KaVLAN spans every site: reserved once, with the first site's job, and every site's nodes deployed into it.
+      const submissions = sites.map((site, i) => ({ site, submission: this.submission(counts[site]!, cluster, walltime, reservation, !(this.options.vlan === "kavlan-global" && i > 0)) }));
       refs = await submitAllOrNothing(this.client.jobs, submissions, ctx.signal, ctx.log);
     }
     this.hold(refs);
@@ -225,6 +226,8 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
       if (vlan) this.vlans[site] = vlan;
       for (const fqdn of [...(doc.assigned_nodes ?? [])].sort()) nodes.push(await this.toNode(fqdn, doc.uid));
     }
+    const global = this.options.vlan === "kavlan-global" ? Object.values(this.vlans)[0] : undefined;
+    if (global) for (const site of sites) this.vlans[site] = global;
     // `cores` asked for: the capacity schedulers and metrics count on each node, at most the real one (overloads made with a few guests).
     const cores = request.cores;
     const sized = cores === undefined ? nodes : nodes.map((n) => ({ ...n, capacity: { ...n.capacity!, cores: Math.min(cores, n.capacity!.cores) } }));
@@ -415,9 +418,9 @@ export class G5kTestbed extends VmRuntimeSteps implements Testbed {
     this.ends = docs.flatMap((d) => (d.started_at !== undefined && d.walltime !== undefined ? [Date.now() + ((d.started_at + d.walltime) * 1000 - now)] : []));
   }
 
-  private submission(nodes: number, cluster: string | undefined, walltime: number, reservation: string | number | undefined): JobSubmission {
+  private submission(nodes: number, cluster: string | undefined, walltime: number, reservation: string | number | undefined, withVlan: boolean): JobSubmission {
     const o = this.options;
-    const vlan = o.vlan === "none" ? undefined : o.vlan;
+    const vlan = o.vlan === "none" || !withVlan ? undefined : o.vlan;
     return {
       name: this.jobName,
       resources: resourceString({ nodes, walltime, ...(cluster ? { cluster } : {}), ...(vlan ? { vlan } : {}), ...(o.subnets ? { subnets22: o.subnets } : {}) }),

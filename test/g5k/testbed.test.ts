@@ -64,6 +64,35 @@ describe("g5k testbed plugin", () => {
     expect(JSON.stringify(standin.log.map((r) => r.body))).not.toContain(PASSWORD);
   });
 
+  it("on two sites with a global KaVLAN: reserves it once, deploys both sites' nodes into it, plans the VMs of both in one plan", async () => {
+    const { testbed, boots } = await setup({ sites: "rennes,nancy", vlan: "kavlan-global", subnets: "1", jobName: "global", gateway: "access.grid5000.fr" });
+    const ctx = context();
+    const nodes = await testbed.reserve({ nodes: 4, walltime: 3600 }, ctx);
+    const posts = standin.requests("POST", /\/jobs$/).map((p) => [p.path, (p.body as { resources: string }).resources]);
+    expect(posts).toEqual([
+      ["/sites/rennes/jobs", "nodes=2+{type='kavlan-global'}/vlan=1+slash_22=1,walltime=1:00:00"],
+      ["/sites/nancy/jobs", "nodes=2+slash_22=1,walltime=1:00:00"],
+    ]);
+    const deployed = await testbed.deploy(nodes, {}, ctx);
+    // Rennes' global VLAN (16 in the Reference API); the stand-in refuses a deployment into a VLAN the user holds no job for.
+    const deploys = standin.requests("POST", /\/deployments$/).map((p) => [p.path, (p.body as { vlan: string }).vlan]);
+    expect(deploys.sort()).toEqual([["/sites/nancy/deployments", "16"], ["/sites/rennes/deployments", "16"]]);
+    expect(deployed.map((n) => n.address)).toEqual(nodes.map((n) => n.name.replace(/^([^.]+)/, "$1-kavlan-16")));
+    await testbed.bootVms(deployed, { perNode: 2 }, ctx);
+    const plan = boots.plans[0]!;
+    expect(new Set(plan.map((p) => p.node.labels?.site))).toEqual(new Set(["rennes", "nancy"]));
+    expect(new Set(plan.map((p) => p.ip)).size).toBe(8);
+    await testbed.release();
+  });
+
+  it("refuses (stand-in) a deployment into a VLAN the user did not reserve", async () => {
+    const { testbed } = await setup({ sites: "rennes", cluster: "paravance", jobName: "novlan" });
+    const nodes = await testbed.reserve({ nodes: 1 }, context());
+    const job = [...standin.store.jobs.values()][0]!;
+    expect(() => standin.store.submitDeployment("rennes", job.user, { nodes: nodes.map((n) => n.name), environment: "debian11-min", vlan: "16" })).toThrow(/VLAN 16 is not reserved/);
+    await testbed.release();
+  });
+
   it("reattaches to live jobs of the same name instead of submitting", async () => {
     const { init, testbed } = await setup({ sites: "rennes", cluster: "paravance", jobName: "again", keepJobs: "true" });
     const first = await testbed.reserve({ nodes: 2 }, context());

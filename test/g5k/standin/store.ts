@@ -367,6 +367,11 @@ export class Store {
     if (foreign.length) {
       throw new StandinError(500, `Cannot launch deployment: Kadeploy error #5: the nodes ${foreign.join(",")} are not reserved by ${user} with type deploy`);
     }
+    // Into a VLAN of the user's running jobs: on this site, or a global one reserved on any site (it spans them all).
+    const vlan = body.vlan === undefined ? undefined : String(body.vlan);
+    if (vlan !== undefined && ![...this.jobs.values()].some((j) => j.user === user && j.vlan === vlan && (j.site === site || vlanTypeOf(vlan) === "kavlan-global") && this.state(j) === "running")) {
+      throw new StandinError(500, `Cannot launch deployment: Kadeploy error: VLAN ${vlan} is not reserved by ${user} for ${site}`);
+    }
     const [name = ""] = body.environment.split("@");
     const planned = this.koPlan.shift() ?? [];
     const deployment: StoredDeployment = {
@@ -376,7 +381,7 @@ export class Store {
       environment: body.environment,
       nodes: [...(nodes as string[])],
       key: typeof body.key === "string" ? body.key : undefined,
-      vlan: body.vlan === undefined ? undefined : String(body.vlan),
+      vlan,
       createdAt: this.now(),
       ko: new Set(planned),
       error: this.deploymentErrors.shift() ?? (this.environments.has(name) ? undefined : `Kadeploy error #21: The environment '${name}' does not exist`),
