@@ -45,8 +45,16 @@ async function main(): Promise<void> {
     const directCold = await timed("g5k-flow direct cold", () => remote(cmd, hosts, direct).run(), allOk(hosts));
     // Best of five warm rounds (each under a second): on a shared machine one round can land on another's burst.
     const warmRounds: number[] = [];
-    for (let i = 0; i < WARM_ROUNDS; i++) warmRounds.push(await timed(`g5k-flow direct warm (round ${i + 1})`, () => remote(cmd, hosts, direct).run(), allOk(hosts)));
+    const warmCpu: number[] = []; // the controller's own CPU in each round (user + system)
+    for (let i = 0; i < WARM_ROUNDS; i++) {
+      const cpu = process.cpuUsage();
+      warmRounds.push(await timed(`g5k-flow direct warm (round ${i + 1})`, () => remote(cmd, hosts, direct).run(), allOk(hosts)));
+      const used = process.cpuUsage(cpu);
+      warmCpu.push((used.user + used.system) / 1e6);
+    }
     const directWarm = Math.min(...warmRounds);
+    const directWarmCpu = warmCpu[warmRounds.indexOf(directWarm)];
+    console.log(`controller CPU per warm round: ${warmCpu.map((c) => c.toFixed(3)).join(", ")} s`);
     await direct.close();
 
     const tree = new TreeRunner(new SshRunner({ hostKeyPolicy: { mode: "strict", knownHostsFile: pool.knownHostsFile } }));
@@ -96,7 +104,7 @@ async function main(): Promise<void> {
     const figures = {
       bench: "fanout",
       hosts: HOSTS,
-      directColdS: directCold, directWarmS: directWarm, treeColdS: treeCold, treeWarmS: treeWarm,
+      directColdS: directCold, directWarmS: directWarm, directWarmControllerCpuS: directWarmCpu, treeColdS: treeCold, treeWarmS: treeWarm,
       taktukS: taktuk, clushS: clush, plainSshS: plainSsh,
       coldRatioVsBest: directCold / bestBaseline,
       treeColdRatioVsBest: treeCold / bestBaseline,
