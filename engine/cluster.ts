@@ -91,6 +91,8 @@ export interface ClusterRuntime {
   observe(nodes?: readonly string[]): Observation;
   /** The latest snapshot of every node and VM as columns, where the testbed holds them so (sim); absent, callers convert `observe()` (engine/observation-columns.ts). */
   observeColumns?(): ObservationColumns;
+  /** The nodes' names, in observe()'s order, without a snapshot (a scheduler that needs only them: DVMS); absent, callers read them from `observe`. */
+  nodeNames?(): readonly string[];
   /** Whether `node` is up, without a snapshot (agents ask on every event); absent, callers read it from `observe`. */
   online?(node: string): boolean;
   /**

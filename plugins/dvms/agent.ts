@@ -445,7 +445,7 @@ export class Agent {
   private lead(token: IspToken, tell = false): void {
     const now = this.rt.now();
     const working = token.nodes.length >= this.env.options.minPartitionSize && mayFit(token.load);
-    if (working || tell) this.announce(token);
+    if (working || tell) this.announce(token, working);
     else this.setMembership(this.updateOf(token));
     if (!working) {
       this.forward(token);
@@ -482,11 +482,17 @@ export class Agent {
     return { id, initiator, goal, leader: this.self, nodes, version, state, hops, merged };
   }
 
-  /** Tells the members who leads and who is in (they ack with fresh views); refreshes this node's own membership. */
-  private announce(token: IspToken): void {
+  /**
+   * Tells the members who leads and who is in; they ack, with their fresh
+   * views when `collect` (the leader is about to solve: a view is a snapshot
+   * of the node and its VMs, wasted on a re-announce while applying a plan).
+   * Refreshes this node's own membership. One message value for all members.
+   */
+  private announce(token: IspToken, collect: boolean): void {
     const update = this.updateOf(token);
     this.setMembership(update);
-    for (const n of token.nodes) if (n !== this.self) this.send(n, { type: "update", ...update });
+    const message: DvmsMessage = { type: "update", ...update, collect };
+    for (const n of token.nodes) if (n !== this.self) this.send(n, message);
   }
 
   /** Every announcePeriod while leading: drop silent members, re-announce (docs/dvms.md, liveness). */
@@ -499,7 +505,7 @@ export class Agent {
         if (!this.dropFromLeading(member)) return;
       }
     }
-    this.announce(l.token);
+    this.announce(l.token, l.phase === "collecting");
     l.ticker = this.after(this.env.options.announcePeriod, () => this.tick());
   }
 
@@ -515,16 +521,16 @@ export class Agent {
     l.views.delete(member);
     l.lastAck.delete(member);
     l.awaiting.delete(member);
-    this.announce(l.token);
+    this.announce(l.token, l.phase === "collecting");
     if (l.phase === "collecting" && l.awaiting.size === 0) this.solve();
     return true;
   }
 
-  private onAck(from: string, id: string, version: number, view: NodeView): void {
+  private onAck(from: string, id: string, version: number, view: NodeView | null): void {
     const l = this.leading;
     if (!l || l.token.id !== id || !l.lastAck.has(from)) return;
     l.lastAck.set(from, this.rt.now());
-    if (version !== l.token.version) return;
+    if (version !== l.token.version || view === null) return;
     l.views.set(from, view);
     if (l.awaiting.delete(from) && l.phase === "collecting" && l.awaiting.size === 0) this.solve();
   }
@@ -622,9 +628,13 @@ export class Agent {
       return;
     }
     if (!absorbed && m.version < mine.version) return; // a late re-announce from an earlier leader
-    const { type: _, ...update } = m;
-    this.setMembership(update);
-    this.send(from, { type: "ack", id: m.id, version: m.version, view: this.localView() });
+    if (absorbed || mine.version !== m.version || mine.leader !== m.leader) {
+      const { type: _, collect: __, ...update } = m;
+      this.setMembership(update);
+    } else {
+      this.touch(); // a re-announce: same partition, same version
+    }
+    this.send(from, { type: "ack", id: m.id, version: m.version, view: m.collect ? this.localView() : null });
   }
 
   private touch(): void {

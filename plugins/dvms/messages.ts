@@ -27,9 +27,10 @@ export type DvmsMessage =
   | { readonly type: "check"; readonly id: string }
   | { readonly type: "check-reply"; readonly id: string; readonly valid: boolean }
   /** Leader -> members: membership and version; sent when the leader starts working on a solve (or after a merge), re-announced while it works. */
-  | ({ readonly type: "update" } & PartitionUpdate)
-  /** Member -> leader: alive, with a fresh local view. */
-  | { readonly type: "ack"; readonly id: string; readonly version: number; readonly view: NodeView }
+  /** `collect`: the leader is about to solve and wants the members' views in their acks. */
+  | ({ readonly type: "update"; readonly collect: boolean } & PartitionUpdate)
+  /** Member -> leader: alive, with a fresh local view when the update asked for it. */
+  | { readonly type: "ack"; readonly id: string; readonly version: number; readonly view: NodeView | null }
   /** Reply to an update from a node that is not (any more) a member. */
   | { readonly type: "left"; readonly id: string }
   | { readonly type: "dissolve"; readonly id: string; readonly outcome: IspOutcome };

@@ -17,7 +17,8 @@ export class DvmsScheduler implements Scheduler {
   private running = false;
 
   constructor(cluster: ClusterRuntime, options: DvmsOptions, solve: PartitionSolver) {
-    const nodes = cluster.observe().nodes.map((n) => n.name);
+    // Names only: observing the datacenter would build a state per VM (8,000,000 at 1M PMs).
+    const nodes = cluster.nodeNames?.() ?? cluster.observe().nodes.map((n) => n.name);
     const overlay = makeOverlay(options, nodes, (a, b) => cluster.network.latency(a, b));
     for (const self of nodes) {
       const agent = new Agent({ self, runtime: cluster, overlay, solve, events: this.log, options });

@@ -193,6 +193,7 @@ export class SimWorld {
       setTimer: (delay: Seconds, fire: () => void): TimerHandle => kernel.setTimer(delay, fire),
       observe: (nodes) => this.observe(nodes),
       observeColumns: () => this.observeColumns(),
+      nodeNames: () => Array.from({ length: this.platform.nodeCount }, (_, n) => this.platform.nodeNames.name(n)),
       online: (node) => this.platform.online[this.nodeOf(node)] === 1,
       // a node's two links: 2n out, 2n + 1 in (see MigrationEngine)
       traffic: (node) => {
