@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AgentHosting, MigrationResult, NodeState, Observation, Seconds } from "../../engine/cluster.ts";
 import { UsageError } from "../../engine/errors.ts";
@@ -106,6 +107,10 @@ export class LibvirtVmRuntime {
   private readonly closing = new AbortController();
 
   constructor(private readonly init: LibvirtRuntimeInit) {
+    // Every remote operation in flight listens on this one signal (a poll of each node, each guest's load change,
+    // migrations, uptime reads) and stops listening when it ends (test/process/ssh-workers.test.ts): seven nodes
+    // polled while four guests get their load is eleven at once, a fan-out the default cap of 10 takes for a leak.
+    setMaxListeners(0, this.closing.signal);
     this.nodes = new Map(init.nodes.map((n) => [n.name, n]));
     for (const n of init.nodes) this.online.add(n.name);
     this.poller = new CpuPoller(

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { getEventListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import { execa } from "execa";
 import { SshRunner } from "../../engine/process/index.ts";
@@ -111,6 +112,35 @@ describe("worker shells on pooled connections", () => {
     expect(rs.map((r) => [r.status, r.stdout])).toEqual(ranks.map((i) => ["ok", `${i}\n`]));
     await done(runner);
   }, 60_000);
+
+  it("holds one abort listener per command in flight on a shared signal, none once they end: commands queued for a session, on workers, on exec channels, timed out", async () => {
+    const { hosts } = pool();
+    const runner = newRunner(2);
+    const shared = new AbortController().signal;
+    const listening = () => getEventListeners(shared, "abort").length;
+    // Twelve at once on two hosts of two sessions each: most wait for a session, each holding its listener meanwhile.
+    const batch = (round: number) =>
+      Promise.all([...Array(12).keys()].map((i) => {
+        const command: CommandSpec = i % 4 === 3 ? onExec(sh("sleep 0.2; echo $1", String(i))) : i % 4 === 2 ? { ...sh("sleep 5"), timeout: 0.3, killAfter: 0.1 } : sh("sleep 0.2; echo $1", String(i));
+        return runner.exec(hosts[i % 2], round, command, shared);
+      }));
+    for (let round = 0; round < 5; round++) {
+      let settled = false;
+      const running = batch(round).finally(() => (settled = true));
+      let peak = 0;
+      while (!settled) {
+        peak = Math.max(peak, listening());
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(peak).toBeGreaterThan(0);
+      expect(peak).toBeLessThanOrEqual(12);
+      const rs = await running;
+      expect(rs.map((r) => r.status).sort()).toEqual([...Array(9).fill("ok"), ...Array(3).fill("timed-out")]);
+      // Sixty commands on one signal so far: none left listening, or N operations would leave N listeners.
+      expect(listening()).toBe(0);
+    }
+    await done(runner);
+  }, 120_000);
 
   it("gives a command EOF on stdin and keeps its directory and variables from the next command", async () => {
     const { hosts } = pool();
