@@ -14,15 +14,14 @@
  *   npm run bench:solver -- li3 nr6    chosen instances (no synthetic runs)
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Observation } from "../engine/cluster.ts";
 import lpPackage, { type Model as LpModel, type SolveResult } from "javascript-lp-solver";
 import { entropySolver, exactRuntime, hardInstance, loadExactSolver, parseInstance, repairModelLp, solve, solveObservation } from "../plugins/entropy/index.ts";
 import { median, round } from "../engine/metrics/stats.ts";
+import { DATA } from "../test/entropy/fixtures.ts";
 
-const DATA = fileURLToPath(new URL("../../shared/data/btrplace-std-perf/", import.meta.url));
 const INSTANCES = ["issue-100", "li3", "li4", "li5", "li6", "nr3", "nr4", "nr5", "nr6"];
 const RUNS = 3;
 const TIME_LIMIT = 60;
