@@ -60,40 +60,50 @@ export function solveColumns(obs: ObservationColumns, options: ObservationSolveO
 
 /**
  * The observed nodes (those `wanted`, all when null) and their VMs as a
- * Problem, straight from the columns (the whole datacenter's are used as
- * they are): resources cpu (cores) and mem (MiB), every VM running, a VM
- * already migrating rooted where it is, VMs of unobserved nodes left out.
+ * Problem, straight from the columns: resources cpu (cores) and mem (MiB),
+ * every VM running, a VM already migrating rooted where it is, VMs of
+ * unobserved nodes left out. One path for a DVMS partition and the whole
+ * datacenter: a selection of everything takes the columns as they are (at
+ * 100,000 PMs copying them costs about 0.15 CPU-s per decision, BENCHMARKS.md).
  */
 export function problemOf(obs: ObservationColumns, wanted: ReadonlySet<string> | null): Problem {
   const { nodes: n, vms: v } = obs;
-  if (wanted === null && v.node.every((node) => node >= 0)) {
-    const constraints: Root[] = [];
-    for (let i = 0; i < v.migrating.length; i++) if (v.migrating[i] === 1) constraints.push(new Root(i));
-    return assembleProblem({ nodes: n.name, vms: v.name, resources: ["cpu", "mem"], nodeOnline: Array.from(n.online, (o) => o === 1), capacity: [n.cores, n.memoryMiB], host: v.node, demand: [v.cpuDemand, v.memoryMiB], constraints });
-  }
   // the position of each observed node among the wanted ones, -1 if not wanted
-  const position = new Int32Array(n.name.length).fill(-1);
-  const kept: number[] = [];
-  n.name.forEach((name, i) => {
-    if (wanted === null || wanted.has(name)) {
-      position[i] = kept.length;
-      kept.push(i);
-    }
-  });
-  const vms: number[] = [];
-  for (let i = 0; i < v.node.length; i++) if (v.node[i] >= 0 && position[v.node[i]] >= 0) vms.push(i);
+  const position = new Int32Array(n.name.length);
+  const kept = new Int32Array(n.name.length);
+  let nodeCount = 0;
+  for (let i = 0; i < n.name.length; i++) {
+    position[i] = wanted === null || wanted.has(n.name[i]) ? nodeCount : -1;
+    if (position[i] >= 0) kept[nodeCount++] = i;
+  }
+  const nodes = kept.subarray(0, nodeCount);
+  const picked = new Int32Array(v.node.length);
+  let vmCount = 0;
+  for (let i = 0; i < v.node.length; i++) if (v.node[i] >= 0 && position[v.node[i]] >= 0) picked[vmCount++] = i;
+  const vms = picked.subarray(0, vmCount);
   const constraints: Root[] = [];
-  vms.forEach((i, at) => {
-    if (v.migrating[i] === 1) constraints.push(new Root(at));
-  });
+  for (let at = 0; at < vmCount; at++) if (v.migrating[vms[at]] === 1) constraints.push(new Root(at));
   return assembleProblem({
-    nodes: kept.map((i) => n.name[i]),
-    vms: vms.map((i) => v.name[i]),
+    nodes: pick(n.name, nodes),
+    vms: pick(v.name, vms),
     resources: ["cpu", "mem"],
-    nodeOnline: kept.map((i) => n.online[i] === 1),
-    capacity: [Float64Array.from(kept, (i) => n.cores[i]), Float64Array.from(kept, (i) => n.memoryMiB[i])],
-    host: Int32Array.from(vms, (i) => position[v.node[i]]),
-    demand: [Float64Array.from(vms, (i) => v.cpuDemand[i]), Float64Array.from(vms, (i) => v.memoryMiB[i])],
+    nodeOnline: Array.from(nodes, (i) => n.online[i] === 1),
+    capacity: [pickNumbers(n.cores, nodes), pickNumbers(n.memoryMiB, nodes)],
+    // every node kept: positions are the observation's own node indices
+    host: nodeCount === n.name.length ? pickNumbers(v.node, vms) : Int32Array.from(vms, (i) => position[v.node[i]]),
+    demand: [pickNumbers(v.cpuDemand, vms), pickNumbers(v.memoryMiB, vms)],
     constraints,
   });
+}
+
+/** The entries of `column` at the increasing indices `at`: the column itself when `at` holds them all. */
+function pick(column: readonly string[], at: Int32Array): readonly string[] {
+  return at.length === column.length ? column : Array.from(at, (i) => column[i]);
+}
+
+function pickNumbers<T extends Float64Array | Int32Array>(column: T, at: Int32Array): T {
+  if (at.length === column.length) return column;
+  const out = column.slice(0, at.length) as T; // an array of the column's kind and the selection's length
+  for (let k = 0; k < at.length; k++) out[k] = column[at[k]];
+  return out;
 }

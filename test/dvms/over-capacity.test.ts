@@ -1,17 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { createSimCluster } from "../../plugins/sim/index.ts";
 import { createDvms } from "../../plugins/dvms/index.ts";
-import { node, scriptedRing } from "./support/ring.ts";
+import { fullRingOverloaded, node } from "./support/ring.ts";
 import { traced } from "./support/trace.ts";
 
 describe("DVMS when the datacenter cannot absorb an overload", () => {
   it("a hopeless partition grows without announcing itself: O(1) messages per join, then it ends unsolvable and every node is free", () => {
     const size = 40;
-    const ring = scriptedRing(size);
-    for (let i = 1; i < size; i++) ring.load(node(i), 0.75); // every other node exactly full
-    ring.advance(1);
-    ring.load(node(0), 1);
-    ring.advance(3); // before pm-0000's back-off ends
+    const ring = fullRingOverloaded(size, 3); // until 3: before pm-0000's back-off ends
     const isp = ring.isp(node(0));
     // It took every node (no first out left) and could not be solved.
     expect(isp.end).toMatchObject({ outcome: "unsolvable", size, migrations: 0 });
@@ -29,11 +25,7 @@ describe("DVMS when the datacenter cannot absorb an overload", () => {
   });
 
   it("the members of an unsolvable ISP back off before starting their own", () => {
-    const ring = scriptedRing(8);
-    for (let i = 1; i < 8; i++) ring.load(node(i), 0.75);
-    ring.advance(1);
-    ring.load(node(0), 1);
-    ring.advance(2);
+    const ring = fullRingOverloaded(8, 2);
     const first = ring.isp(node(0));
     expect(first.end?.outcome).toBe("unsolvable");
     // pm-0005 took part; overloaded now, it waits at least half the back-off (5 s) before trying.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { node, scriptedRing } from "./support/ring.ts";
+import { fullRingOverloaded, node, scriptedRing } from "./support/ring.ts";
 
 describe("DVMS protocol on scripted rings", () => {
   it.each([2, 3, 4])("solves one overload in a partition of the minimum size %i when the next nodes have room", (minPartitionSize) => {
@@ -117,11 +117,7 @@ describe("DVMS protocol on scripted rings", () => {
   });
 
   it("dissolves a partition that grew over the whole ring without a solution", () => {
-    const ring = scriptedRing(6);
-    for (let i = 1; i < 6; i++) ring.load(node(i), 0.75);
-    ring.advance(1);
-    ring.load(node(0), 1);
-    ring.advance(5);
+    const ring = fullRingOverloaded(6, 5);
     ring.dvms.stop();
     ring.advance(30);
     const first = ring.dvms.isps()[0];

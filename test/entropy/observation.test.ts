@@ -55,16 +55,19 @@ describe("solveObservation (the DVMS bridge)", () => {
 });
 
 describe("problemOf (the observation's columns as a Problem)", () => {
-  it("builds what ProblemBuilder builds: same elements, capacities, demands, hosts, durations and rooted VMs", () => {
+  it("builds what ProblemBuilder builds: same elements, capacities, demands, hosts, durations and rooted VMs, for a partition or the whole datacenter", () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ cores: fc.integer({ min: 1, max: 8 }), online: fc.boolean(), vms: fc.array(fc.record({ cpu: fc.double({ min: 0, max: 2, noNaN: true }), mib: fc.integer({ min: 0, max: 4096 }), migrating: fc.boolean() }), { maxLength: 4 }) }), { minLength: 1, maxLength: 6 }),
         fc.integer({ min: 0, max: 63 }),
-        (spec, mask) => {
+        fc.boolean(),
+        (spec, mask, stray) => {
+          const listed = spec.flatMap((n, i) => n.vms.map((v, j) => ({ name: `n${i}-v${j}`, node: `n${i}`, vcpus: 2, memoryMiB: v.mib, cpuDemand: v.cpu, migrating: v.migrating })));
           const obs: Observation = {
             time: 0,
             nodes: spec.map((n, i) => ({ name: `n${i}`, cores: n.cores, memoryMiB: 8192, online: n.online })),
-            vms: spec.flatMap((n, i) => n.vms.map((v, j) => ({ name: `n${i}-v${j}`, node: `n${i}`, vcpus: 2, memoryMiB: v.mib, cpuDemand: v.cpu, migrating: v.migrating }))),
+            // a VM on a node the observation does not list (columnsOf: node -1) is left out, whole datacenter or not
+            vms: stray ? [{ name: "stray", node: "gone", vcpus: 1, memoryMiB: 512, cpuDemand: 1, migrating: false }, ...listed] : listed,
           };
           // mask 63 stands for every node (no filter), the scheduler's case
           const wanted = mask === 63 ? null : new Set(obs.nodes.filter((_, i) => (mask >> i) & 1).map((n) => n.name));

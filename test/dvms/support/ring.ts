@@ -29,6 +29,20 @@ export function node(i: number): string {
   return `pm-${String(i).padStart(4, "0")}`;
 }
 
+/**
+ * A scripted ring with no room anywhere: every node but pm-0000 exactly full
+ * (0.75 core per VM), then pm-0000 overloaded at t = 1; run until `until`.
+ * Its ISP can only grow over the whole ring and end unsolvable.
+ */
+export function fullRingOverloaded(nodes: number, until: number): Ring {
+  const ring = scriptedRing(nodes);
+  for (let i = 1; i < nodes; i++) ring.load(node(i), 0.75);
+  ring.advance(1);
+  ring.load(node(0), 1);
+  ring.advance(until);
+  return ring;
+}
+
 export function scriptedRing(nodes: number, options: Readonly<Record<string, unknown>> = {}): Ring {
   const sim = createSimCluster({ seed: 1, nodes, cores: CORES, memoryMiB: 8192, vmsPerNode: VMS_PER_NODE });
   const vmNames = [...sim.placement().keys()];
