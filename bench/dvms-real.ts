@@ -17,14 +17,21 @@ import { overloads } from "../engine/metrics/figures.ts";
 import { createDvms, ProcessDvmsScheduler } from "../plugins/dvms/index.ts";
 import { localTestbed, setupLocalTestbed, type LocalTestbed } from "../plugins/local/index.ts";
 import { createSimCluster } from "../plugins/sim/index.ts";
+import { param } from "../engine/dsl/params.ts";
 import { recordingContext } from "../test/local/step-context.ts";
+import { benchArgs } from "./args.ts";
 
 const NODES = 4;
 const GUESTS = 4;
 const CORES = 0.5;
 const MEMORY_MIB = 256;
 const LOAD = 0.45;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = benchArgs({
+  name: "dvms-real",
+  description: "DVMS agents on 4 local testbed nodes (TCG guests) solving overloads with live migrations, against the same scenario in the simulator. Needs root. Last line: one JSON object.",
+  flags: { rounds: param.int(3, "overload rounds, each harder", { min: 1 }) },
+  env: { rounds: "BENCH_ROUNDS" },
+}).rounds;
 const OPTIONS = { minPartitionSize: 3 };
 const ROUND_LIMIT_S = 240;
 

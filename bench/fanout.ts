@@ -15,6 +15,9 @@ import { createHostPool } from "../plugins/local/netns/index.ts";
 import { broadcastFile, remote, SshRunner, TaktukRunner, TreeRunner, type ActionReport } from "../engine/process/index.ts";
 import type { Host } from "../engine/hosts.ts";
 import { writeSeededFile } from "../test/support/bigfile.ts";
+import { benchArgs } from "./args.ts";
+
+benchArgs({ name: "fanout", description: "`hostname` on 100 and 200 namespaced sshd hosts, cold and warm (g5k-flow direct and tree, taktuk, clush, parallel ssh), then a 100 MB broadcast to 20 hosts against sequential scp. Needs root. Last line: one JSON object.", flags: {} });
 
 const HOSTS = 100;
 /** Hosts of the tree-versus-direct comparison: the same pool (one subnet, so relays reach every host). */

@@ -17,9 +17,17 @@ import { readJournal } from "../engine/archive/run-archive.ts";
 import type { StepContext } from "../engine/testbed.ts";
 import { createG5kTestbed } from "../plugins/g5k/index.ts";
 import { buildGuestImage } from "../plugins/libvirt/index.ts";
+import { param } from "../engine/dsl/params.ts";
 import { namespacedG5k } from "../test/g5k/namespaced.ts";
+import { benchArgs } from "./args.ts";
 
-const SIZES = (process.env.INVIVO_NODES ?? "4,8").split(",").map(Number);
+const SIZES = benchArgs({
+  name: "invivo",
+  description: "workflows/deploy-vms.ts with --testbed g5k against the namespaced Grid'5000 stand-in, one TCG guest per node, then provisioning again: seconds per stage. Needs root. Last line: one JSON object.",
+  flags: { nodes: param.list(param.int(0, "", { min: 1 }), [4, 8], "node counts, one deployment each") },
+  env: { nodes: "INVIVO_NODES" },
+  examples: ["npm run bench:invivo -- --nodes 4"],
+}).nodes;
 const ROOT = join(import.meta.dirname, "..");
 const ctx: StepContext = { step: "bench", signal: new AbortController().signal, seed: 1, log: () => undefined, progress: () => undefined, journal: () => undefined, keepOutput: () => undefined };
 

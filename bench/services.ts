@@ -13,6 +13,9 @@ import { median } from "../engine/metrics/stats.ts";
 import { SshRunner } from "../engine/process/index.ts";
 import { applyNetem, DELAYER_PROGRAM, rtt, startMonitoring } from "../engine/services/index.ts";
 import { startClusterSampler } from "../engine/services/cluster-sampler.ts";
+import { benchArgs } from "./args.ts";
+
+benchArgs({ name: "services", description: "netem between namespaced sshd hosts (requested against measured RTT), CPU monitoring costs on a node, and the controller's cost of VM sampling on a simulated datacenter. Needs root. Last line: one JSON object.", flags: {} });
 
 const DELAY_MS = 25;
 const PERIOD_S = 0.5;
