@@ -20,6 +20,7 @@ import { createSimCluster } from "../plugins/sim/index.ts";
 import { param } from "../engine/dsl/params.ts";
 import { recordingContext } from "../test/local/step-context.ts";
 import { benchArgs } from "./args.ts";
+import { cleanupOnInterrupt } from "./interrupt.ts";
 
 const NODES = 4;
 const GUESTS = 4;
@@ -38,6 +39,7 @@ const ROUND_LIMIT_S = 240;
 await setupLocalTestbed();
 const tb = localTestbed.create({ seed: 3, options: { pollInterval: "1" }, archiveDir: mkdtempSync(join(tmpdir(), "bench-dvms-real-")), log: () => undefined }) as LocalTestbed;
 const ctx = recordingContext("schedule:dvms", 3);
+const registered = cleanupOnInterrupt("dvms-real", () => tb.release());
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
 
 interface Round { demand: number; timeToSolve: number | null; migrations: number }
@@ -85,6 +87,7 @@ try {
   controllerMigrations = Number(metrics.counters.migrationsByTestbed) - resets;
 } finally {
   await tb.release();
+  registered();
 }
 
 // The simulator, calibrated: the migration speed measured here, each round's measured demand (doubled, as the capacity, to whole cores).

@@ -16,6 +16,7 @@ import { SubnetAllocator } from "../plugins/libvirt/vms/subnet.ts";
 import { param } from "../engine/dsl/params.ts";
 import { recordingContext } from "../test/local/step-context.ts";
 import { benchArgs } from "./args.ts";
+import { cleanupOnInterrupt } from "./interrupt.ts";
 
 const REPS = benchArgs({
   name: "local",
@@ -32,6 +33,7 @@ const plain = async (...args: string[]): Promise<string> => (await execa(PLAIN, 
 const dir = mkdtempSync(join(tmpdir(), "bench-local-"));
 const tb = localTestbed.create({ seed: 1, options: {}, archiveDir: dir, log: console.log }) as LocalTestbed;
 const ctx = recordingContext("bench", 1);
+const registered = cleanupOnInterrupt("local", () => tb.release());
 
 interface Moves { time: number; downtime: number; failed: number }
 const med = (xs: number[]): number => median(xs) ?? Number.NaN;
@@ -118,4 +120,5 @@ try {
   console.log(JSON.stringify(figures));
 } finally {
   await tb.release();
+  registered();
 }
