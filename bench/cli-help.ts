@@ -2,6 +2,9 @@
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
 import { median as medianOf } from "../engine/metrics/stats.ts";
+import { benchArgs } from "./args.ts";
+
+benchArgs({ name: "cli", description: "Wall time of `g5k-flow --help`: median of 15 runs after one warm-up (target < 0.5 s). Last line: one JSON object.", flags: {} });
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const times: number[] = [];

@@ -17,20 +17,29 @@ import { overloads } from "../engine/metrics/figures.ts";
 import { createDvms, ProcessDvmsScheduler } from "../plugins/dvms/index.ts";
 import { localTestbed, setupLocalTestbed, type LocalTestbed } from "../plugins/local/index.ts";
 import { createSimCluster } from "../plugins/sim/index.ts";
+import { param } from "../engine/dsl/params.ts";
 import { recordingContext } from "../test/local/step-context.ts";
+import { benchArgs } from "./args.ts";
+import { cleanupOnInterrupt } from "./interrupt.ts";
 
 const NODES = 4;
 const GUESTS = 4;
 const CORES = 0.5;
 const MEMORY_MIB = 256;
 const LOAD = 0.45;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = benchArgs({
+  name: "dvms-real",
+  description: "DVMS agents on 4 local testbed nodes (TCG guests) solving overloads with live migrations, against the same scenario in the simulator. Needs root. Last line: one JSON object.",
+  flags: { rounds: param.int(3, "overload rounds, each harder", { min: 1 }) },
+  env: { rounds: "BENCH_ROUNDS" },
+}).rounds;
 const OPTIONS = { minPartitionSize: 3 };
 const ROUND_LIMIT_S = 240;
 
 await setupLocalTestbed();
 const tb = localTestbed.create({ seed: 3, options: { pollInterval: "1" }, archiveDir: mkdtempSync(join(tmpdir(), "bench-dvms-real-")), log: () => undefined }) as LocalTestbed;
 const ctx = recordingContext("schedule:dvms", 3);
+const registered = cleanupOnInterrupt("dvms-real", () => tb.release());
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
 
 interface Round { demand: number; timeToSolve: number | null; migrations: number }
@@ -78,6 +87,7 @@ try {
   controllerMigrations = Number(metrics.counters.migrationsByTestbed) - resets;
 } finally {
   await tb.release();
+  registered();
 }
 
 // The simulator, calibrated: the migration speed measured here, each round's measured demand (doubled, as the capacity, to whole cores).

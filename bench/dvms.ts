@@ -12,11 +12,12 @@
  *   npm run bench:dvms -- --scales 1000 --over 1000      chosen scales (0 or empty: skip the case)
  */
 import { loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import { overloads, schedulingFigures, type SchedulingFigures } from "../engine/metrics/figures.ts";
 import { mean, median, quantile, round } from "../engine/metrics/stats.ts";
 import { createDvms } from "../plugins/dvms/index.ts";
 import { createSimCluster } from "../plugins/sim/index.ts";
+import { param } from "../engine/dsl/params.ts";
+import { benchArgs } from "./args.ts";
 
 const SIMULATED_SECONDS = 900;
 const VMS_PER_PM = 8;
@@ -120,15 +121,17 @@ function measure(c: CaseName, pms: number): ScaleResult {
   };
 }
 
-function scalesArg(value: string | undefined, fallback: readonly number[]): number[] {
-  if (value === undefined) return [...fallback];
-  return value.split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
-}
-
-const { values } = parseArgs({ options: { scales: { type: "string" }, over: { type: "string" } } });
+// 0 or an empty list: skip the case
+const scalesFlag = (fallback: readonly number[], what: string) => param.list(param.int(0, "", { min: 0 }), fallback, `PM counts of the ${what} case`);
+const values = benchArgs({
+  name: "dvms",
+  description: "DVMS against no scheduler on the simulator (VMPlaceS gaussian load, PMs of 6 cores x 8 VMs), nominal and over capacity. Last line: one JSON object.",
+  flags: { scales: scalesFlag(CASES.nominal.scales, "nominal (mean load 0.6)"), over: scalesFlag(CASES.overCapacity.scales, "over-capacity (mean load 0.8)") },
+  examples: ["npm run bench:dvms -- --scales 1000 --over 1000", "npm run bench:dvms -- --scales 0 --over 1000    over capacity only"],
+});
 const plan: [CaseName, number[]][] = [
-  ["nominal", scalesArg(values.scales, CASES.nominal.scales)],
-  ["overCapacity", scalesArg(values.over, CASES.overCapacity.scales)],
+  ["nominal", values.scales.filter((n) => n > 0)],
+  ["overCapacity", values.over.filter((n) => n > 0)],
 ];
 const results: ScaleResult[] = [];
 console.log(`DVMS vs no scheduler: ${VMS_PER_PM} VMs (1 vCPU, 1 GiB) per PM of ${CORES} cores, gaussian load, ${SIMULATED_SECONDS} simulated s, seed ${SEED}`);

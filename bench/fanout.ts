@@ -11,11 +11,16 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { execa } from "execa";
 import { median as medianOf } from "../engine/metrics/stats.ts";
-import { createHostPool } from "../plugins/local/netns/index.ts";
+import { createHostPool, destroyPool } from "../plugins/local/netns/index.ts";
 import { broadcastFile, remote, SshRunner, TaktukRunner, TreeRunner, type ActionReport } from "../engine/process/index.ts";
 import type { Host } from "../engine/hosts.ts";
 import { writeSeededFile } from "../test/support/bigfile.ts";
+import { benchArgs } from "./args.ts";
+import { cleanupOnInterrupt } from "./interrupt.ts";
 
+benchArgs({ name: "fanout", description: "`hostname` on 100 and 200 namespaced sshd hosts, cold and warm (g5k-flow direct and tree, taktuk, clush, parallel ssh), then a 100 MB broadcast to 20 hosts against sequential scp. Needs root. Last line: one JSON object.", flags: {} });
+
+const PREFIX = "gfbench";
 const HOSTS = 100;
 /** Hosts of the tree-versus-direct comparison: the same pool (one subnet, so relays reach every host). */
 const ALL_HOSTS = 200;
@@ -54,7 +59,9 @@ const median = (xs: readonly number[]) => medianOf(xs) ?? Number.NaN;
 const allOk = (hosts: readonly Host[]) => (r: ActionReport) => r.ok === hosts.length && r.results.every((x, i) => x.stdout === `${hosts[i].name}\n`);
 
 async function main(): Promise<void> {
-  const pool = await createHostPool({ count: ALL_HOSTS, prefix: "gfbench" });
+  // Registered before the pool exists: destroyPool also removes a pool half set up.
+  const registered = cleanupOnInterrupt("fanout", () => destroyPool(PREFIX));
+  const pool = await createHostPool({ count: ALL_HOSTS, prefix: PREFIX });
   const dir = await mkdtemp(join(tmpdir(), "gf-bench-"));
   try {
     const hosts = pool.hosts.slice(0, HOSTS);
@@ -168,6 +175,7 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
     await pool.destroy();
+    registered();
   }
 }
 

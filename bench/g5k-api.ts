@@ -10,6 +10,9 @@ import { createG5kTestbed } from "../plugins/g5k/index.ts";
 import type { VmPlanEntry } from "../plugins/g5k/index.ts";
 import { startStandin } from "../test/g5k/standin/server.ts";
 import { VirtualClock } from "../test/g5k/standin/virtual-clock.ts";
+import { benchArgs } from "./args.ts";
+
+benchArgs({ name: "g5k", description: "API requests and client time of one g5k set-up (64 nodes, 2 sites, 8 VMs per node) against the stand-in, on a virtual clock. Last line: one JSON object.", flags: {} });
 
 const clock = new VirtualClock();
 const standin = await startStandin({ clock, users: { alice: "pw" }, timings: { waiting: 1800, launching: 300, deploying: 600 } });

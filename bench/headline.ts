@@ -17,26 +17,30 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { availableParallelism, loadavg } from "node:os";
+import { param } from "../engine/dsl/params.ts";
+import headline from "../workflows/dvms-vs-entropy.ts";
+import { asText, benchArgs, optional } from "./args.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const ENTROPY_PERIOD_SECONDS = 30;
-const { values } = parseArgs({
-  options: {
-    scales: { type: "string", default: process.env.SCALES ?? "500,1000,2000,4000,10000" },
-    schedulers: { type: "string", default: "entropy,dvms,none" },
-    duration: { type: "string", default: "30m" },
-    repeats: { type: "string", default: "1" },
-    workers: { type: "string" },
+// the workflow's own param specs: a value it would refuse is refused here, before the run starts
+const { params } = headline;
+const values = benchArgs({
+  name: "headline",
+  description: "workflows/dvms-vs-entropy.ts in a child process: wall time, CPU, peak memory and every scheduler's figures per scale, Entropy's compute per decision against its 30 s period. Last line: one JSON object.",
+  flags: {
+    scales: { ...params.scales, default: [500, 1000, 2000, 4000, 10000] },
+    schedulers: params.schedulers,
+    duration: asText(params.duration, "30m"),
+    repeats: params.repeats,
+    workers: optional(param.int(0, "worker processes (run --workers local:N; 1: the child runs every point itself; default one per core, at most one per point)", { min: 1 })),
   },
+  env: { scales: "SCALES" },
+  examples: ["npm run bench:headline -- --scales 100000", "npm run bench:headline -- --scales 1000000 --schedulers dvms,none --duration 30m", "npm run bench:headline -- --scales 1000 --workers 1"],
 });
-const points = values.scales.split(",").length * values.schedulers.split(",").length * Number(values.repeats);
-const workers = Number(values.workers ?? Math.min(availableParallelism(), points));
-if (!Number.isSafeInteger(workers) || workers < 1) {
-  console.error(`--workers must be a positive integer, got '${values.workers}'`);
-  process.exit(2);
-}
+const points = values.scales.length * values.schedulers.length * values.repeats;
+const workers = values.workers ?? Math.min(availableParallelism(), points);
 const args = ["bin/g5k-flow.js", "run", "workflows/dvms-vs-entropy.ts", "--param", `scales=${values.scales}`, "--param", `schedulers=${values.schedulers}`, "--param", `duration=${values.duration}`, "--param", `repeats=${values.repeats}`, "--json", ...(workers > 1 ? ["--workers", `local:${workers}`] : [])];
 const load = loadavg()[0];
 const started = performance.now();
@@ -80,5 +84,5 @@ const entropy = summary.results.filter((r) => r.scheduler === "entropy").map((r)
 for (const p of pointCpu) console.log(`point ${p.point}: ${p.cpuSeconds} CPU s`);
 console.log(`\nwall time ${wallSeconds.toFixed(1)} s, CPU time ${cpuSeconds} s, peak RSS ${peakRssMiB} MiB (${processes.map((p) => p.peakRssMiB).join(" + ")}), ${workers > 1 ? `${workers} workers` : "one process"}, load average ${load.toFixed(2)} at start; archive and report: ${run}`);
 console.log(
-  JSON.stringify({ bench: "headline", scales: values.scales.split(",").map(Number), schedulers: values.schedulers.split(","), duration: values.duration, repeats: Number(values.repeats), workers, wallSeconds: Number(wallSeconds.toFixed(1)), cpuSeconds, peakRssMiB, processPeakRssMiB: processes.map((p) => p.peakRssMiB), pointCpu, loadAverage: Number(load.toFixed(2)), entropyPeriodSeconds: ENTROPY_PERIOD_SECONDS, entropy, run, results: summary.results }),
+  JSON.stringify({ bench: "headline", scales: values.scales, schedulers: values.schedulers, duration: values.duration, repeats: values.repeats, workers, wallSeconds: Number(wallSeconds.toFixed(1)), cpuSeconds, peakRssMiB, processPeakRssMiB: processes.map((p) => p.peakRssMiB), pointCpu, loadAverage: Number(load.toFixed(2)), entropyPeriodSeconds: ENTROPY_PERIOD_SECONDS, entropy, run, results: summary.results }),
 );

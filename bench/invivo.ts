@@ -17,9 +17,18 @@ import { readJournal } from "../engine/archive/run-archive.ts";
 import type { StepContext } from "../engine/testbed.ts";
 import { createG5kTestbed } from "../plugins/g5k/index.ts";
 import { buildGuestImage } from "../plugins/libvirt/index.ts";
+import { param } from "../engine/dsl/params.ts";
 import { namespacedG5k } from "../test/g5k/namespaced.ts";
+import { benchArgs } from "./args.ts";
+import { cleanupOnInterrupt } from "./interrupt.ts";
 
-const SIZES = (process.env.INVIVO_NODES ?? "4,8").split(",").map(Number);
+const SIZES = benchArgs({
+  name: "invivo",
+  description: "workflows/deploy-vms.ts with --testbed g5k against the namespaced Grid'5000 stand-in, one TCG guest per node, then provisioning again: seconds per stage. Needs root. Last line: one JSON object.",
+  flags: { nodes: param.list(param.int(0, "", { min: 1 }), [4, 8], "node counts, one deployment each") },
+  env: { nodes: "INVIVO_NODES" },
+  examples: ["npm run bench:invivo -- --nodes 4"],
+}).nodes;
 const ROOT = join(import.meta.dirname, "..");
 const ctx: StepContext = { step: "bench", signal: new AbortController().signal, seed: 1, log: () => undefined, progress: () => undefined, journal: () => undefined, keepOutput: () => undefined };
 
@@ -38,6 +47,7 @@ const bySize: Record<number, Summary & { provisionedFromBare: boolean; reprovisi
 const ratio = (again: number, first: number | undefined): number => Number((again / (first ?? Number.NaN)).toFixed(3));
 for (const n of SIZES) {
   const env = await namespacedG5k(n);
+  const envRegistered = cleanupOnInterrupt("invivo", () => env.close());
   try {
     const results = mkdtempSync(join(tmpdir(), "bench-invivo-"));
     const opts = Object.entries({ ...env.options, jobName: `bench-invivo-${n}` }).flatMap(([k, v]) => ["--testbed-opt", `${k}=${v}`]);
@@ -55,6 +65,7 @@ for (const n of SIZES) {
     const tb = createG5kTestbed({ seed: 1, options: { ...env.options, jobName: `bench-invivo-again-${n}` }, archiveDir: results, log: () => undefined }, { env: {} });
     let reprovisionSeconds = Number.NaN;
     let reprovisionWarmSeconds = Number.NaN;
+    const tbRegistered = cleanupOnInterrupt("invivo", () => tb.release());
     try {
       const reserved = await tb.reserve({ nodes: n }, ctx);
       // Provisioning alone, as the first run's `provision` stage: from a new process (SSH connections opened, as there), then
@@ -69,6 +80,7 @@ for (const n of SIZES) {
       }
     } finally {
       await tb.release();
+      tbRegistered();
     }
     bySize[n] = { ...printed.summary, provisionedFromBare, reprovisionSeconds, reprovisionWarmSeconds, wallSeconds };
     const s = printed.summary.stages;
@@ -80,6 +92,7 @@ for (const n of SIZES) {
     );
   } finally {
     await env.close();
+    envRegistered();
   }
 }
 const largest = Math.max(...SIZES);

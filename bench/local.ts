@@ -13,9 +13,17 @@ import { localTestbed, setupLocalTestbed, type LocalTestbed } from "../plugins/l
 import { domainXml } from "../plugins/libvirt/vms/domain-xml.ts";
 import { stressArgs } from "../plugins/libvirt/load/injector.ts";
 import { SubnetAllocator } from "../plugins/libvirt/vms/subnet.ts";
+import { param } from "../engine/dsl/params.ts";
 import { recordingContext } from "../test/local/step-context.ts";
+import { benchArgs } from "./args.ts";
+import { cleanupOnInterrupt } from "./interrupt.ts";
 
-const REPS = Number(process.env.BENCH_REPS ?? 5);
+const REPS = benchArgs({
+  name: "local",
+  description: "The local testbed against a plain virsh script (bench/local-plain.sh): deploy 4 nodes, boot 8 guests, live migrations of a 256 MiB guest idle and under stress-ng. Needs root. Last line: one JSON object.",
+  flags: { reps: param.int(5, "migrations per case (median taken)", { min: 1 }) },
+  env: { reps: "BENCH_REPS" },
+}).reps;
 const PLAIN = join(import.meta.dirname, "local-plain.sh");
 const seconds = (t0: number): number => (Date.now() - t0) / 1000;
 
@@ -25,6 +33,7 @@ const plain = async (...args: string[]): Promise<string> => (await execa(PLAIN, 
 const dir = mkdtempSync(join(tmpdir(), "bench-local-"));
 const tb = localTestbed.create({ seed: 1, options: {}, archiveDir: dir, log: console.log }) as LocalTestbed;
 const ctx = recordingContext("bench", 1);
+const registered = cleanupOnInterrupt("local", () => tb.release());
 
 interface Moves { time: number; downtime: number; failed: number }
 const med = (xs: number[]): number => median(xs) ?? Number.NaN;
@@ -111,4 +120,5 @@ try {
   console.log(JSON.stringify(figures));
 } finally {
   await tb.release();
+  registered();
 }

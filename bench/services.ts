@@ -7,13 +7,18 @@
  * datacenter against the same run unsampled. Prints the figures; the last
  * line is one JSON object.
  */
-import { createHostPool } from "../plugins/local/netns/index.ts";
+import { createHostPool, destroyPool } from "../plugins/local/netns/index.ts";
 import { createSimCluster } from "../plugins/sim/index.ts";
 import { median } from "../engine/metrics/stats.ts";
 import { SshRunner } from "../engine/process/index.ts";
 import { applyNetem, DELAYER_PROGRAM, rtt, startMonitoring } from "../engine/services/index.ts";
 import { startClusterSampler } from "../engine/services/cluster-sampler.ts";
+import { benchArgs } from "./args.ts";
+import { cleanupOnInterrupt } from "./interrupt.ts";
 
+benchArgs({ name: "services", description: "netem between namespaced sshd hosts (requested against measured RTT), CPU monitoring costs on a node, and the controller's cost of VM sampling on a simulated datacenter. Needs root. Last line: one JSON object.", flags: {} });
+
+const PREFIX = "gfbsvc";
 const DELAY_MS = 25;
 const PERIOD_S = 0.5;
 const MONITOR_S = 20;
@@ -50,7 +55,9 @@ function vmSampleCost(): { usPerVm: number; vmRows: number } {
 }
 
 async function main(): Promise<void> {
-  const pool = await createHostPool({ count: 4, prefix: "gfbsvc" });
+  // Registered before the pool exists: destroyPool also removes a pool half set up.
+  const registered = cleanupOnInterrupt("services", () => destroyPool(PREFIX));
+  const pool = await createHostPool({ count: 4, prefix: PREFIX });
   const ssh = new SshRunner({ hostKeyPolicy: { mode: "strict", knownHostsFile: pool.knownHostsFile } });
   try {
     const [a0, a1, b0, b1] = pool.hosts;
@@ -77,6 +84,7 @@ async function main(): Promise<void> {
   } finally {
     await ssh.close();
     await pool.destroy();
+    registered();
   }
 }
 

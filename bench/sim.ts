@@ -3,16 +3,28 @@
  * 5K, 10K, 100K and 1M PMs x 8 VMs for 1800 simulated seconds. Each scale runs in its
  * own child process so its peak RSS is its own. Last line: one JSON object.
  *
- *   npm run bench:sim            all scales
- *   npm run bench:sim -- 1000    chosen scales
+ *   npm run bench:sim                     all scales
+ *   npm run bench:sim -- --scales 1000    chosen scales
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { param } from "../engine/dsl/params.ts";
 import { createSimCluster } from "../plugins/sim/index.ts";
+import { benchArgs, optional } from "./args.ts";
 
 const SIMULATED_SECONDS = 1800;
 const VMS_PER_PM = 8;
 const DEFAULT_SCALES = [1000, 2000, 5000, 10000, 100000, 1000000];
+const args = benchArgs({
+  name: "sim",
+  description: "The VMPlaceS injector with no scheduler, 8 VMs per PM, 1800 simulated s; each scale in its own child process. Last line: one JSON object.",
+  flags: {
+    scales: param.list(param.int(0, "", { min: 1 }), DEFAULT_SCALES, "PM counts"),
+    child: optional(param.int(0, "measure this PM count here (the parent's child process)", { min: 1 })),
+  },
+  hidden: ["child"],
+  examples: ["npm run bench:sim -- --scales 1000,10000"],
+});
 const TARGETS = [
   { pms: 10000, wallSeconds: 30, peakRssMiB: 2048 },
   { pms: 1000000, wallSeconds: 20, peakRssMiB: 1024 },
@@ -66,13 +78,11 @@ function runChild(pms: number): ScaleResult {
   return JSON.parse(lines[lines.length - 1]) as ScaleResult;
 }
 
-const args = process.argv.slice(2);
-if (args[0] === "--child") {
-  console.log(JSON.stringify(measure(Number(args[1]))));
+if (args.child !== undefined) {
+  console.log(JSON.stringify(measure(args.child)));
 } else {
-  const scales = args.length > 0 ? args.map(Number) : DEFAULT_SCALES;
   const results: ScaleResult[] = [];
-  for (const pms of scales) {
+  for (const pms of args.scales) {
     const r = runChild(pms);
     results.push(r);
     console.log(

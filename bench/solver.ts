@@ -10,20 +10,21 @@
  * and the two MIP candidates (HiGHS, javascript-lp-solver) on the same
  * complete models. Last line: one JSON object.
  *
- *   npm run bench:solver               everything
- *   npm run bench:solver -- li3 nr6    chosen instances (no synthetic runs)
+ *   npm run bench:solver                          everything
+ *   npm run bench:solver -- --instances li3,nr6   chosen instances (no synthetic runs)
  */
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import type { Observation } from "../engine/cluster.ts";
 import lpPackage, { type Model as LpModel, type SolveResult } from "javascript-lp-solver";
 import { entropySolver, exactRuntime, hardInstance, loadExactSolver, parseInstance, repairModelLp, solve, solveObservation } from "../plugins/entropy/index.ts";
 import { median, round } from "../engine/metrics/stats.ts";
+import { param } from "../engine/dsl/params.ts";
+import { DATA } from "../test/entropy/fixtures.ts";
+import { benchArgs, optional } from "./args.ts";
 
-const DATA = fileURLToPath(new URL("../../shared/data/btrplace-std-perf/", import.meta.url));
-const INSTANCES = ["issue-100", "li3", "li4", "li5", "li6", "nr3", "nr4", "nr5", "nr6"];
+const INSTANCES = ["issue-100", "li3", "li4", "li5", "li6", "nr3", "nr4", "nr5", "nr6"] as const;
 const RUNS = 3;
 const TIME_LIMIT = 60;
 const TARGET_SECONDS_5000 = 5;
@@ -33,6 +34,13 @@ const GAP_SEEDS = 3;
 const EXACT_LIMIT = 30;
 /** Per-candidate limit in the MIP comparison. */
 const CANDIDATE_LIMIT = 60;
+
+const chosen = benchArgs({
+  name: "solver",
+  description: "Entropy's solver on the shared BtrPlace instances (median of 3 runs), one Entropy period on synthetic observations at 1K/5K/10K nodes, the heuristic's gap to the exact mode, and the two MIP candidates. Last line: one JSON object.",
+  flags: { instances: optional(param.list(param.choice(INSTANCES, "li3"), [], "instances to solve, and nothing else (default: every one, then the synthetic runs)")) },
+  examples: ["npm run bench:solver -- --instances li3,nr6"],
+}).instances;
 
 const r3 = (x: number | null): number => round(x) ?? Number.NaN;
 
@@ -92,9 +100,8 @@ function period(nodes: number) {
   };
 }
 
-const chosen = process.argv.slice(2);
 const instances = [];
-for (const name of chosen.length > 0 ? chosen : INSTANCES) {
+for (const name of chosen ?? INSTANCES) {
   const row = await instance(name);
   instances.push(row);
   console.log(
@@ -102,7 +109,7 @@ for (const name of chosen.length > 0 ? chosen : INSTANCES) {
   );
 }
 const periods = [];
-if (chosen.length === 0) {
+if (chosen === undefined) {
   for (const nodes of [1000, 5000, 10000]) {
     const row = period(nodes);
     periods.push(row);
@@ -196,7 +203,7 @@ function candidates(nodes: number, seed: number) {
 
 const gaps = [];
 const solvers = [];
-if (chosen.length === 0) {
+if (chosen === undefined) {
   await loadExactSolver();
   for (const [nodes, seed] of [[10, 1], [10, 2], [20, 1], [30, 1]]) {
     const row = candidates(nodes, seed);

@@ -3,16 +3,24 @@
  * process, then by local:1, local:2 and oar:2 workers (the real OAR of
  * `testbed setup local --oar`, set up here if needed): wall time of each,
  * whether every point ran exactly once, and whether each summary is
- * bit-identical to the single process's. SCALES overrides the scales.
+ * bit-identical to the single process's. --scales (or SCALES) sets the scales.
  */
 import { chmodSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
+import headline from "../workflows/dvms-vs-entropy.ts";
+import { benchArgs } from "./args.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
-const scales = process.env.SCALES ?? "500,1000,1500,2000";
+const { scales } = benchArgs({
+  name: "workers",
+  description: "A 12-point headline sweep (4 scales x 3 schedulers, simulated) by one process, then by local:1, local:2 and oar:2 workers: wall time, each point run once, summaries bit-identical. Sets up the local OAR if needed (root). Last line: one JSON object.",
+  // the workflow's own spec: a scale it would refuse is refused here
+  flags: { scales: { ...headline.params.scales, default: [500, 1000, 1500, 2000] } },
+  env: { scales: "SCALES" },
+});
 const args = ["bin/g5k-flow.js", "run", "workflows/dvms-vs-entropy.ts", "--param", `scales=${scales}`, "--seed", "3", "--json"];
 
 async function run(workers: string | null): Promise<{ wall: number; summary: string; doneOnce: boolean; points: number }> {
@@ -45,7 +53,7 @@ const spread = [local1, local2, oar2];
 const round = (x: number): number => Number(x.toFixed(1));
 console.log(JSON.stringify({
   bench: "workers",
-  scales: scales.split(",").map(Number),
+  scales,
   points: single.points,
   doneOnce: [single, ...spread].every((r) => r.doneOnce),
   identicalToSingle: spread.every((r) => r.summary === single.summary),

@@ -6,7 +6,7 @@
  * modules through `loadTypeScript` when they run.
  */
 import { Command, CommanderError, Option } from "commander";
-import { collectPair, DEFAULT_RESULTS, parsePositive, parseSeed } from "./options.js";
+import { collectPair, commanderExitCode, DEFAULT_RESULTS, parsePositive, parseSeed } from "./options.js";
 
 /** @type {Promise<void> | null} */
 let typescript = null;
@@ -253,10 +253,7 @@ export async function main(argv, composition = {}) {
     await program.parseAsync([...argv], { from: "user" });
     return code;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      // help and version print and exit 0; any parsing error is bad input
-      return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2;
-    }
+    if (error instanceof CommanderError) return commanderExitCode(error);
     // UsageError comes from the TypeScript engine (engine/errors.ts), matched by name
     if (error instanceof Error && error.name === "UsageError") {
       process.stderr.write(`g5k-flow: ${error.message}\n`);

@@ -3,6 +3,15 @@
 import { InvalidArgumentError } from "commander";
 
 /**
+ * The exit code of a commander parse that stopped: help and version printed, 0; any parsing error is bad input, 2.
+ * @param {import("commander").CommanderError} error
+ * @returns {number}
+ */
+export function commanderExitCode(error) {
+  return error.exitCode === 0 || error.code === "commander.helpDisplayed" || error.code === "commander.version" ? 0 : 2;
+}
+
+/**
  * Collects repeated `--param k=v` style options into a record.
  * @param {string} value
  * @param {Record<string, string>} [previous]

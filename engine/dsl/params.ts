@@ -90,13 +90,16 @@ export function resolveParams<P extends ParamSpecs>(specs: P, given: Readonly<Re
   const values: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(specs)) {
     const raw = Object.hasOwn(given, name) ? given[name] : s.default;
-    const candidate = typeof raw === "string" && s.kind !== "string" && !s.kind.startsWith("choice") ? s.fromText(raw) : raw;
-    const parsed = s.schema.safeParse(candidate);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UsageError(`param '${name}': ${issue?.message ?? "invalid value"} (got ${JSON.stringify(raw)}, expected ${s.kind})`);
-    }
-    values[name] = parsed.data;
+    const checked = checkParam(s, raw);
+    if (!checked.ok) throw new UsageError(`param '${name}': ${checked.problem} (got ${JSON.stringify(raw)}, expected ${s.kind})`);
+    values[name] = checked.value;
   }
   return values as ParamValues<P>;
+}
+
+/** One value (a command-line string, or a value from an archive) parsed and validated by its spec; otherwise what is wrong with it. */
+export function checkParam<T>(s: ParamSpec<T>, raw: unknown): { ok: true; value: T } | { ok: false; problem: string } {
+  const candidate = typeof raw === "string" && s.kind !== "string" && !s.kind.startsWith("choice") ? s.fromText(raw) : raw;
+  const parsed = s.schema.safeParse(candidate);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, problem: parsed.error.issues[0]?.message ?? "invalid value" };
 }

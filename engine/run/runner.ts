@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REDACTED, secretValues } from "../archive/redact.ts";
 import { readManifest, RunArchive } from "../archive/run-archive.ts";
-import type { RunStatus } from "../archive/manifest.ts";
+import type { Manifest, RunStatus } from "../archive/manifest.ts";
 import { resolveParams, type ParamSpecs } from "../dsl/params.ts";
 import { InterruptedError, UsageError } from "../errors.ts";
 import type { ProgressRenderer } from "../progress/types.ts";
@@ -163,10 +163,7 @@ export async function workOn(dir: string, options: Presentation): Promise<RunOut
   if (!existsSync(dir)) throw new UsageError(`no such run directory: ${dir}`);
   const manifest = readManifest(dir);
   if (manifest.status !== "running") throw new UsageError(`run ${manifest.id} is ${manifest.status}: workers join running runs only`);
-  const source = archivedSource(dir, manifest.workflow.source, manifest.workflow.sourceSha256);
-  const loaded = await loadWorkflow(source);
-  const params = resolveParams(loaded.workflow.params, manifest.params);
-  const plugin = await testbeds.resolve(manifest.testbed.kind);
+  const { loaded, params, plugin } = await archivedRun(dir, manifest);
   const testbedOptions = archivedOptions(manifest.testbed.options);
   const archive = RunArchive.reopen(dir, secretsOf(plugin, testbedOptions));
   archive.journal({ event: "worker-start", pid: process.pid });
@@ -182,10 +179,7 @@ export async function resumeRun(dir: string, options: ResumeOptions): Promise<Ru
   if (!existsSync(dir)) throw new UsageError(`no such run directory: ${dir}`);
   const manifest = readManifest(dir);
   if (manifest.status === "ok") throw new UsageError(`run ${manifest.id} completed: nothing to resume (use rerun to reproduce it)`);
-  const source = archivedSource(dir, manifest.workflow.source, manifest.workflow.sourceSha256);
-  const loaded = await loadWorkflow(source);
-  const params = resolveParams(loaded.workflow.params, manifest.params);
-  const plugin = await testbeds.resolve(manifest.testbed.kind);
+  const { loaded, params, plugin } = await archivedRun(dir, manifest);
   const testbedOptions = { ...archivedOptions(manifest.testbed.options), ...options.testbedOptions };
   plugin.validateOptions?.(testbedOptions);
   const previous = completedCheckpoints(dir);
@@ -193,6 +187,12 @@ export async function resumeRun(dir: string, options: ResumeOptions): Promise<Ru
   archive.update({ status: "running", error: null, end: null });
   archive.journal({ event: "run-resume", reusable: previous.size });
   return execute({ ...options, archive, workflow: loaded.workflow, workflowFile: loaded.path, params, seed: manifest.seed, plugin, testbedOptions, previous });
+}
+
+/** What a worker or a resume goes on with: the run's archived workflow (hash checked), its params and its testbed's plugin. */
+async function archivedRun(dir: string, manifest: Manifest) {
+  const loaded = await loadWorkflow(archivedSource(dir, manifest.workflow.source, manifest.workflow.sourceSha256));
+  return { loaded, params: resolveParams(loaded.workflow.params, manifest.params), plugin: await testbeds.resolve(manifest.testbed.kind) };
 }
 
 /** The archived workflow source, checked against the manifest's hash. */

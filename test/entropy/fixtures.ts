@@ -1,9 +1,11 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { parseInstance, planToJson, solve, type PlanJson } from "../../plugins/entropy/index.ts";
 import { checkPlan } from "./plan-checker.ts";
 
-export const DATA = new URL("../../../shared/data/btrplace-std-perf/", import.meta.url).pathname;
+/** The nine BtrPlace std-perf instances, kept in the repository (test/fixtures/README.md). */
+export const DATA = fileURLToPath(new URL("../fixtures/btrplace/", import.meta.url));
 
 export function readJsonGz(path: string): Record<string, any> {
   const raw = readFileSync(path);

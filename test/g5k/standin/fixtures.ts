@@ -1,21 +1,16 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /**
- * The real Grid'5000 API fixtures, read where CI clones them: `shared/`
- * beside the repository (`<repo>/../shared/data/g5k-api`). G5K_FIXTURES
- * overrides the location.
+ * The real Grid'5000 API fixtures: the subset of them the tests read, kept in
+ * the repository (test/fixtures/README.md). G5K_FIXTURES points the stand-in
+ * at another copy, such as the full set.
  */
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
-export const FIXTURES = process.env.G5K_FIXTURES ?? resolve(repoRoot, "../shared/data/g5k-api");
+export const FIXTURES = process.env.G5K_FIXTURES ?? fileURLToPath(new URL("../../fixtures/g5k-api/", import.meta.url));
 const REFERENCE = join(FIXTURES, "reference-repository/data/grid5000");
 
 export type Json = Record<string, unknown>;
-
-export function fixturesAvailable(): boolean {
-  return existsSync(REFERENCE);
-}
 
 export function readJson<T = Json>(relative: string): T {
   return JSON.parse(readFileSync(join(FIXTURES, relative), "utf8")) as T;
