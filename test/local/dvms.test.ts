@@ -35,9 +35,10 @@ describe("DVMS on the local testbed, agents on the nodes", () => {
     try {
       // Half a core per node and four guests asking 0.2 each on the first: TCG guests' measured load swings
       // (0.1 to 1.3 for the four, polled every second), so the node is overloaded at its peaks, and any guest
-      // fits on an empty node: the three others hold all four whatever the swing, so the partition of the four
-      // nodes (DVMS's default smallest partition) always passes the necessary condition (its VMs fit in sum).
+      // fits on an empty node: the four nodes hold the four guests, one each, whatever the swing, so their
+      // partition (DVMS's default smallest) always passes the necessary condition (its VMs fit in sum).
       // Asking 0.45 each on three nodes relied on guests getting less CPU than asked: in sum 1.8 > 1.5 cores.
+      // (On a machine so loaded that the four get under half a core in all, there is no overload to solve.)
       const nodes = await tb.deploy(await tb.reserve({ nodes: 4, cores: 0.5 }, ctx), {}, ctx);
       const [busy] = nodes;
       const vms = await tb.bootVms([busy], { perNode: 4, memoryMiB: 256 }, ctx);
