@@ -2,8 +2,8 @@
  * Fan-out benchmark (issues 7, 17): `hostname` on 100 namespaced sshd hosts,
  * cold (best of three interleaved rounds each) and warm, with g5k-flow direct
  * and tree, taktuk, clush and parallel ssh; direct against tree again on 200
- * hosts; then a 100 MB broadcast to 20 hosts against sequential scp. Prints the figures; the last line is one
- * JSON object.
+ * hosts; then a 100 MB broadcast to 20 hosts against sequential scp. Prints
+ * the figures; the last line is one JSON object.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -27,7 +27,7 @@ const ALL_HOSTS = 200;
 const BROADCAST_HOSTS = 20;
 const WARM_ROUNDS = 5;
 const COLD_ROUNDS = 3;
-/** USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux). */
+/** USER_HZ, the unit of /proc/stat times (100 on Linux). */
 const CLOCK_TICKS = 100;
 const MIB = 100;
 const SSH_OPTS = ["StrictHostKeyChecking=no", "UserKnownHostsFile=/dev/null", "BatchMode=yes", "LogLevel=ERROR"];
@@ -41,7 +41,7 @@ async function timed<T>(what: string, fn: () => Promise<T>, ok: (r: T) => boolea
   return s;
 }
 
-/** A moment for the sshds to reap the connections a round just closed, so their exits are not charged to the next tool. */
+/** A moment for the connections a round just closed to end, so their teardown counts in that round's CPU, not the next tool's. */
 const settle = () => sleep(2000);
 
 /** CPU (s) the whole machine spent so far (user, nice, system, irq, softirq of /proc/stat), all processes and the kernel. */
